@@ -1,0 +1,39 @@
+# uninlu_module(<name> [DEPS targets...]): a static library from every .cc file in the calling
+# directory (an INTERFACE library while a module has no sources yet). Include paths are relative to
+# src/, so code says #include "text/vocab.h".
+function(uninlu_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  if(sources)
+    add_library(${name} STATIC ${sources})
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE uninlu_warnings)
+  else()
+    add_library(${name} INTERFACE)
+    target_include_directories(${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${name} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()
+
+# uninlu_test(<name> [DEPS targets...] [FIXTURES names...]): one GoogleTest executable from every
+# *_test.cc in the calling directory, registered with CTest. FIXTURES names the generated test data it
+# needs (tests/fixtures: "models", "goldens"); the code finds it under UNINLU_FIXTURES_DIR.
+function(uninlu_test name)
+  cmake_parse_arguments(ARG "" "" "DEPS;FIXTURES" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  if(NOT sources)
+    return()
+  endif()
+  add_executable(${name} ${sources})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock uninlu_warnings)
+  target_compile_definitions(${name} PRIVATE
+    UNINLU_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    UNINLU_BINARY_DIR="${PROJECT_BINARY_DIR}"
+    UNINLU_FIXTURES_DIR="${UNINLU_FIXTURES_DIR}")
+  include(GoogleTest)
+  set(properties LABELS unit)
+  if(ARG_FIXTURES)
+    list(APPEND properties FIXTURES_REQUIRED "${ARG_FIXTURES}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})
+endfunction()

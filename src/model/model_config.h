@@ -1,0 +1,35 @@
+#pragma once
+// config.json: a Hugging Face BERT config. num_hidden_layers is the full depth; the last
+// `cross_layers` (6 in SiameseUniNLU) form the cross-attention stage.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace uninlu {
+
+struct ModelConfig {
+  int vocab_size = 21128;
+  int hidden_size = 768;
+  int num_hidden_layers = 12;
+  int num_attention_heads = 12;
+  int intermediate_size = 3072;
+  int max_position_embeddings = 512;
+  int type_vocab_size = 2;
+  float layer_norm_eps = 1e-12f;
+  std::string hidden_act = "gelu";
+  int cross_layers = 6;  // fixed by SiameseUieModel.set_crossattention_layer
+
+  int text_layers() const noexcept { return num_hidden_layers - cross_layers; }
+  int head_dim() const noexcept { return hidden_size / num_attention_heads; }
+
+  nlohmann::json raw;           // the file as read, for `uninlu info` and /info
+  std::vector<std::string> warnings;  // fields we ignore that might matter, e.g. a non-"absolute" position type
+
+  // Throws Error(ModelLoad) naming the file and field for a missing/ill-typed field or an inconsistent
+  // value (hidden_size not divisible by heads, fewer than cross_layers+1 layers, hidden_act not gelu...).
+  static ModelConfig from_file(const std::string& path);
+  static ModelConfig from_json(const nlohmann::json& j, const std::string& source_name);
+};
+
+}  // namespace uninlu

@@ -1,0 +1,33 @@
+#pragma once
+// A model directory as downloaded from ModelScope: config.json, configuration.json, vocab.txt and
+// pytorch_model.bin (or model.safetensors). Loading reads exactly what the reference pipeline reads.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/model_config.h"
+#include "model/siamese_weights.h"
+#include "text/vocab.h"
+
+namespace uninlu {
+
+struct ModelDir {
+  std::string path;
+  std::string weights_file;  // the checkpoint actually read
+  std::string format;        // "pytorch-zip" | "safetensors"
+  std::string stored_dtype;  // dtype(s) of the stored float tensors, e.g. "float32" or "float16"
+  ModelConfig config;
+  nlohmann::json configuration;  // configuration.json (ModelScope metadata); null when absent
+  std::shared_ptr<const Vocab> vocab;
+  SiameseWeights weights;
+  std::int64_t parameter_count = 0;  // of the used weights
+};
+
+// `weights_file` empty: pytorch_model.bin if present (what the reference loads), else model.safetensors.
+// Throws Error(ModelLoad) with a message a person can act on: the directory is missing, a required file
+// is missing (listing what was found), the vocab size disagrees with config.vocab_size, ...
+ModelDir load_model_dir(const std::string& path, const std::string& weights_file = "");
+
+}  // namespace uninlu

@@ -1,0 +1,35 @@
+#pragma once
+// The WordPiece vocabulary (vocab.txt): one token per line, id = line number. The file is split on '\n'
+// only: two bert-base-chinese entries contain U+2028, which a "universal newline" reader would split.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace uninlu {
+
+class Vocab {
+ public:
+  // Throws Error(ModelLoad) naming the file when it is missing, empty, not UTF-8, holds a duplicate
+  // token, or lacks one of [PAD] [UNK] [CLS] [SEP].
+  static Vocab load(const std::string& path);
+  static Vocab from_string(std::string_view contents, const std::string& source_name);
+
+  std::optional<std::int32_t> find(std::string_view token) const;
+  const std::string& token(std::int32_t id) const { return tokens_.at(static_cast<std::size_t>(id)); }
+  std::size_t size() const noexcept { return tokens_.size(); }
+
+  std::int32_t pad_id() const noexcept { return pad_id_; }
+  std::int32_t unk_id() const noexcept { return unk_id_; }
+  std::int32_t cls_id() const noexcept { return cls_id_; }
+  std::int32_t sep_id() const noexcept { return sep_id_; }
+
+ private:
+  std::vector<std::string> tokens_;
+  std::unordered_map<std::string, std::int32_t> ids_;
+  std::int32_t pad_id_ = 0, unk_id_ = 100, cls_id_ = 101, sep_id_ = 102;
+};
+
+}  // namespace uninlu
