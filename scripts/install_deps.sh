@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libdnnl-dev libopenblas-dev libopenblas0-pthread
-  libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev
+  libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(
@@ -14,7 +14,7 @@ test_packages=(
   chromium                              # web page end-to-end test
   nginx python3-locust wrk curl shellcheck procps psmisc iproute2
 )
-runtime_packages=(libdnnl2 libopenblas0-pthread libutf8proc2 libspdlog1.10 libfmt9 curl)
+runtime_packages=(libdnnl2 libopenblas0-pthread libutf8proc2 libspdlog1.10 libfmt9 libprometheus-cpp-core1.0 curl)
 
 packages=("${build_packages[@]}" "${test_packages[@]}")
 # Node.js and npm (tokenizer oracle, browser test driver): keep an existing install (the machines

@@ -24,10 +24,16 @@ struct ModelConfig {
   int head_dim() const noexcept { return hidden_size / num_attention_heads; }
 
   nlohmann::json raw;           // the file as read, for `uninlu info` and /info
-  std::vector<std::string> warnings;  // fields we ignore that might matter, e.g. a non-"absolute" position type
+  std::vector<std::string> warnings;  // fields read with a default, or set but ignored (e.g. model_type)
 
+  // The five fields that size the weights (vocab_size, hidden_size, num_hidden_layers,
+  // num_attention_heads, intermediate_size) are required: BertConfig's defaults for them are
+  // bert-base-uncased's and would be silently wrong. The others take BertConfig's default when absent
+  // (max_position_embeddings 512, type_vocab_size 2, layer_norm_eps 1e-12, hidden_act "gelu",
+  // position_embedding_type "absolute").
   // Throws Error(ModelLoad) naming the file and field for a missing/ill-typed field or an inconsistent
-  // value (hidden_size not divisible by heads, fewer than cross_layers+1 layers, hidden_act not gelu...).
+  // value (hidden_size not divisible by heads, fewer than cross_layers+1 layers, hidden_act not gelu,
+  // position_embedding_type not absolute, a size that is not positive).
   static ModelConfig from_file(const std::string& path);
   static ModelConfig from_json(const nlohmann::json& j, const std::string& source_name);
 };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,11 +24,17 @@ struct ModelDir {
   std::shared_ptr<const Vocab> vocab;
   SiameseWeights weights;
   std::int64_t parameter_count = 0;  // of the used weights
+  // Things a person may want to know that do not stop loading (config defaults used, configuration.json
+  // for another task...). load_model_dir also logs each one with spdlog::warn.
+  std::vector<std::string> warnings;
 };
 
 // `weights_file` empty: pytorch_model.bin if present (what the reference loads), else model.safetensors.
+// A relative `weights_file` is looked up in the model directory first, then as given. The weights file
+// is read by its contents (torch zip or safetensors), not by its name.
 // Throws Error(ModelLoad) with a message a person can act on: the directory is missing, a required file
-// is missing (listing what was found), the vocab size disagrees with config.vocab_size, ...
+// is missing (listing what was found), the vocab size disagrees with config.vocab_size,
+// configuration.json is not JSON, ... and the checkpoint and weight-mapping errors.
 ModelDir load_model_dir(const std::string& path, const std::string& weights_file = "");
 
 }  // namespace uninlu

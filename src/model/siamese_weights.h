@@ -1,7 +1,9 @@
 #pragma once
 // The SiameseUniNLU weights, named by what they are. All tensors are float32 and contiguous; linear
 // weights keep PyTorch's [out, in] layout (engines repack them as they need).
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/host_tensor.h"
@@ -53,10 +55,20 @@ struct SiameseWeights {
   std::vector<std::string> ignored;  // tensors present and deliberately unused (pooler, position_ids)
 };
 
-// Maps checkpoint names to weights, converting fp16/bf16 to fp32 and checking every shape against the
-// config. Throws Error(ModelLoad) naming the checkpoint file and tensor for a missing tensor, an
-// unexpected (extra) tensor, a shape that disagrees with the config, a non-float dtype, or a checkpoint
-// that mixes both key layouts.
+// Maps checkpoint names to weights, converting fp16/bf16/fp64 to fp32 (fp32 tensors stay borrowed from
+// the checkpoint's mapping: zero copy) and checking every shape against the config. The last six layers
+// are read from crossattention.layer.{0..5} or plm.encoder.layer.{L-6..L-1}, whichever the checkpoint
+// has; plm.pooler.*, plm.embeddings.position_ids and plm.embeddings.token_type_ids are ignored (listed
+// in `ignored`). Throws Error(ModelLoad) naming the checkpoint file and tensor for missing tensors,
+// unexpected (extra) tensors, a shape that disagrees with the config, a non-float dtype, or a
+// checkpoint that mixes both key layouts.
 SiameseWeights map_siamese_weights(const Checkpoint& checkpoint, const ModelConfig& config);
+
+// Every weight with the checkpoint name it is read from in `weights.layout`, in a fixed order
+// (embeddings, text layers, cross layers, head, tail).
+std::vector<std::pair<std::string, const HostTensor*>> named_weights(const SiameseWeights& weights);
+
+// Elements in all the weights (the ignored tensors excluded).
+std::int64_t parameter_count(const SiameseWeights& weights);
 
 }  // namespace uninlu

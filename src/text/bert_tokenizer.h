@@ -3,11 +3,14 @@
 // lowercase) with offsets in code points of the original text. docs/tokenizer.md defines the offsets.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "text/bert_normalizer.h"
 #include "text/vocab.h"
+#include "text/wordpiece.h"
 
 namespace uninlu {
 
@@ -38,8 +41,18 @@ class BertTokenizer {
   const Vocab& vocab() const noexcept { return *vocab_; }
 
  private:
+  // A special token matched in the raw text before normalization, as transformers registers them
+  // (AddedToken with normalized=False): "a[SEP]b" encodes [SEP] as id 102, "[sep]" does not match.
+  struct AddedToken {
+    std::u32string content;
+    std::int32_t id;
+  };
+
   std::shared_ptr<const Vocab> vocab_;
   TokenizerOptions options_;
+  text::BertNormalizer normalizer_;
+  std::shared_ptr<const text::WordPiece> wordpiece_;
+  std::vector<AddedToken> added_tokens_;  // longest first, for leftmost-longest matching
 };
 
 }  // namespace uninlu

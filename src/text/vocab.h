@@ -1,7 +1,11 @@
 #pragma once
 // The WordPiece vocabulary (vocab.txt): one token per line, id = line number. The file is split on '\n'
 // only: two bert-base-chinese entries contain U+2028, which a "universal newline" reader would split.
+// A line may end in "\r\n" (the '\r' is not part of the token), as Python's text-mode reader, which
+// transformers' load_vocab uses, strips it; docs/tokenizer.md explains the choice.
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +13,18 @@
 #include <vector>
 
 namespace uninlu {
+
+// Hash for heterogeneous lookup: unordered maps keyed by std::string can then be probed with a
+// std::string_view without building a std::string per probe. operator() is deliberately not noexcept:
+// libstdc++ then stores each node's hash, so a probe walking a bucket compares stored hashes instead of
+// rehashing every key it passes (that rehashing was a third of the tokenizer's time).
+struct StringViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+template <typename Value>
+using StringMap = std::unordered_map<std::string, Value, StringViewHash, std::equal_to<>>;
 
 class Vocab {
  public:
@@ -19,6 +35,7 @@ class Vocab {
 
   std::optional<std::int32_t> find(std::string_view token) const;
   const std::string& token(std::int32_t id) const { return tokens_.at(static_cast<std::size_t>(id)); }
+  const std::vector<std::string>& tokens() const noexcept { return tokens_; }
   std::size_t size() const noexcept { return tokens_.size(); }
 
   std::int32_t pad_id() const noexcept { return pad_id_; }
@@ -28,7 +45,7 @@ class Vocab {
 
  private:
   std::vector<std::string> tokens_;
-  std::unordered_map<std::string, std::int32_t> ids_;
+  StringMap<std::int32_t> ids_;
   std::int32_t pad_id_ = 0, unk_id_ = 100, cls_id_ = 101, sep_id_ = 102;
 };
 

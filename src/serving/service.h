@@ -1,0 +1,103 @@
+#pragma once
+// What the HTTP layer (and `uninlu bench` in-process) talks to. InferenceService implements it on real
+// devices; tests implement it with fakes.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "engine/backend.h"
+#include "pipeline/limits.h"
+
+namespace uninlu {
+
+class ServerMetrics;
+
+struct PredictRequest {
+  std::string text;
+  nlohmann::ordered_json schema;  // an object, or a string holding one
+  bool output_all_prefix = false;
+  std::string request_id;  // for logs and the X-Request-Id header
+};
+
+struct PredictTiming {
+  double tokenize_ms = 0;   // validation, schema parsing, tokenization
+  double queue_ms = 0;      // waiting for a device, summed over steps
+  double inference_ms = 0;  // in device batches, summed over steps
+  double total_ms = 0;
+};
+
+struct PredictResult {
+  nlohmann::ordered_json output;     // {"output": [...]}: the reference pipeline's return value
+  std::vector<std::string> devices;  // the devices that ran its steps, in order of first use
+  PredictTiming timing;
+  int tokens = 0;                    // text tokens
+  int steps = 0;                     // device steps (1 text + one per schema level reached)
+  std::size_t prompts = 0;           // hint+cross evaluations
+};
+
+// Exactly one of the two is set.
+struct PredictOutcome {
+  std::optional<PredictResult> result;
+  std::optional<Error> error;
+};
+using PredictCallback = std::function<void(PredictOutcome)>;
+using RequestId = std::uint64_t;
+
+struct SchedulerOptions {
+  bool dynamic_batching = true;           // off: a batch holds the work of one request only
+  std::size_t max_batch_tokens = 8192;    // per device batch (text + hint tokens); GPUs may get more
+  std::size_t max_batch_requests = 32;    // distinct requests per batch (legacy --max_batch_size)
+  std::chrono::microseconds max_wait{2000};  // how long a free device waits to fill a batch
+  std::size_t max_in_flight = 512;        // concurrency cap; beyond it predict() throws Overloaded (429)
+};
+
+struct ServiceOptions {
+  std::string model_path;
+  std::string device = "auto";  // "auto" | "cpu" | "cuda:0" | "cuda:0,1"
+  Precision cpu_precision = Precision::F32;
+  Precision gpu_precision = Precision::F16;  // use_amp=false gives F32; amp_dtype picks F16 or BF16
+  int cpu_threads = 0;                       // 0: all cores
+  bool layer_split = false;                  // first half of the layers on one GPU, the rest on another
+  SchedulerOptions scheduler;
+  PipelineLimits limits;
+  std::string gpu_log_path;                  // empty: no GPU log
+  int gpu_log_interval_s = 10;
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+
+  // Validates and queues a request. Throws Error synchronously (nothing queued, `done` never called) for
+  // invalid input or a limit (400/413), overload (429), or shutdown (503). Otherwise `done` is called
+  // exactly once with the result or an error (504 after the deadline): from a worker thread, or from the
+  // thread calling cancel(). It must not block.
+  virtual RequestId predict(PredictRequest request, std::chrono::steady_clock::time_point deadline,
+                            PredictCallback done) = 0;
+  // Stops a queued or running request (client gone, deadline passed): its remaining work is dropped and
+  // `done` is called once with an error of kind `reason`, if it has not been called already.
+  virtual void cancel(RequestId id, ErrorKind reason) = 0;
+
+  // {"status", "model_loaded", "devices": [...], "queue_depth", "in_flight", "fallback_active",
+  //  "gpu_utilization", "gpu_memory_used", "gpu_memory_total"} (the last three: the original app's fields)
+  virtual nlohmann::ordered_json health() = 0;
+  virtual bool live() = 0;   // the process is serving HTTP and its workers run
+  virtual bool ready() = 0;  // model loaded, a device can serve, not shutting down
+  virtual nlohmann::ordered_json info() = 0;  // model, config, version, devices
+  virtual nlohmann::ordered_json fallback_to_cpu() = 0;  // {"status": "switched_to_cpu", ...}
+  virtual nlohmann::ordered_json restore() = 0;          // {"status": "restored", ...}
+
+  // Stops accepting work (predict() throws Unavailable) and waits until in-flight requests finish or
+  // `timeout` passes; returns the number still unfinished.
+  virtual std::size_t drain(std::chrono::milliseconds timeout) = 0;
+
+  virtual ServerMetrics& metrics() = 0;
+};
+
+}  // namespace uninlu
