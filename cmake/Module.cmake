@@ -15,11 +15,12 @@ function(uninlu_module name)
   endif()
 endfunction()
 
-# uninlu_test(<name> [DEPS targets...] [FIXTURES names...]): one GoogleTest executable from every
-# *_test.cc in the calling directory, registered with CTest. FIXTURES names the generated test data it
-# needs (tests/fixtures: "models", "goldens"); the code finds it under UNINLU_FIXTURES_DIR.
+# uninlu_test(<name> [DEPS targets...] [FIXTURE name]): one GoogleTest executable from every *_test.cc in
+# the calling directory, registered with CTest. FIXTURE names the generated test data it needs
+# (tests/fixtures: "models", or "goldens", which implies "models"); the code finds it under
+# UNINLU_FIXTURES_DIR. (One name: gtest_discover_tests cannot pass a list-valued property.)
 function(uninlu_test name)
-  cmake_parse_arguments(ARG "" "" "DEPS;FIXTURES" ${ARGN})
+  cmake_parse_arguments(ARG "" "FIXTURE" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
   if(NOT sources)
     return()
@@ -32,8 +33,8 @@ function(uninlu_test name)
     UNINLU_FIXTURES_DIR="${UNINLU_FIXTURES_DIR}")
   include(GoogleTest)
   set(properties LABELS unit)
-  if(ARG_FIXTURES)
-    list(APPEND properties FIXTURES_REQUIRED "${ARG_FIXTURES}")
+  if(ARG_FIXTURE)
+    list(APPEND properties FIXTURES_REQUIRED ${ARG_FIXTURE})
   endif()
   gtest_discover_tests(${name} TEST_PREFIX "${name}." DISCOVERY_TIMEOUT 60 PROPERTIES ${properties})
 endfunction()

@@ -100,26 +100,29 @@ def make_state_dict(cfg, seed, layout, position_ids, pooler):
             prefix = f"plm.encoder.layer.{i}."
         else:
             prefix = f"crossattention.layer.{i - text_layers}."
+        # Twelve random post-LN layers wash token identity out (every token ends up with nearly the same
+        # state, so the classifiers see one value and no span is ever found). Sharper attention (q, k
+        # doubled) and residual branches at half weight keep tokens distinct and prompts influential.
         for name in ("query", "key", "value"):
-            w, bb = linear(gen, h, h)
+            w, bb = linear(gen, h, h, weight_std=(2.0 if name != "value" else 1.0) * h ** -0.5)
             sd[prefix + f"attention.self.{name}.weight"], sd[prefix + f"attention.self.{name}.bias"] = w, bb
-        w, bb = linear(gen, h, h)
+        w, bb = linear(gen, h, h, weight_std=0.5 * h ** -0.5)
         sd[prefix + "attention.output.dense.weight"], sd[prefix + "attention.output.dense.bias"] = w, bb
         g, b = layer_norm(gen, h)
         sd[prefix + "attention.output.LayerNorm.weight"], sd[prefix + "attention.output.LayerNorm.bias"] = g, b
         w, bb = linear(gen, inter, h)
         sd[prefix + "intermediate.dense.weight"], sd[prefix + "intermediate.dense.bias"] = w, bb
-        w, bb = linear(gen, h, inter)
+        w, bb = linear(gen, h, inter, weight_std=0.5 * inter ** -0.5)
         sd[prefix + "output.dense.weight"], sd[prefix + "output.dense.bias"] = w, bb
         g, b = layer_norm(gen, h)
         sd[prefix + "output.LayerNorm.weight"], sd[prefix + "output.LayerNorm.bias"] = g, b
     if pooler:
         w, bb = linear(gen, h, h)
         sd["plm.pooler.dense.weight"], sd["plm.pooler.dense.bias"] = w, bb
-    # Logits ~ N(-1.5, 1.5): about one token in eleven clears the 0.5 threshold, so short texts often
-    # give no span and long ones give several.
+    # Logits spread by about 1.4 within a text around a low mean: on CLUENER sentences with two prompts
+    # the tiny model finds about 2.6 spans per text, and no span in about a third of them.
     for head in ("head_clsf", "tail_clsf"):
-        w, bb = linear(gen, 1, h, weight_std=1.5 * h ** -0.5, bias_std=0.0, bias_mean=-1.5)
+        w, bb = linear(gen, 1, h, weight_std=4.5 * h ** -0.5, bias_std=0.0, bias_mean=-3.0)
         sd[f"{head}.weight"], sd[f"{head}.bias"] = w, bb
     return sd
 

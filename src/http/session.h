@@ -1,0 +1,107 @@
+#pragma once
+// One HTTP/1.1 connection: reads requests one after another (keep-alive, no pipelining), runs each
+// through the router, and writes the response. Everything runs on the connection's strand; responses
+// that Service workers produce are posted back onto it. While a handler waits for the Service, a 1-byte
+// read watches the socket, so that a client that leaves cancels its work.
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "http/http_message.h"
+#include "http/server_context.h"
+
+namespace uninlu {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // `socket` must use a strand executor (the acceptor makes one per connection).
+  Session(boost::asio::ip::tcp::socket socket, ServerContext& context);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start();          // any thread
+  void close_if_idle();  // any thread; on shutdown: closes the connection if it waits between requests
+
+ private:
+  enum class State { Idle, Reading, Handling, Writing, Closing };
+  using Clock = std::chrono::steady_clock;
+
+  void wait_for_request();
+  void on_idle_read(boost::beast::error_code ec, std::size_t bytes);
+  void read_header();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void take_header();
+  void reject_oversize_body();
+  void on_continue_written(boost::beast::error_code ec, std::size_t bytes);
+  void read_body();
+  void on_body(boost::beast::error_code ec, std::size_t bytes);
+  void dispatch();
+
+  void deliver(std::uint64_t seq, HttpResponse response);      // any thread
+  void on_response(std::uint64_t seq, HttpResponse response);  // strand
+  void watch_client();
+  void on_watch(boost::beast::error_code ec, std::size_t bytes);
+  void client_left();
+  void arm_deadline(Clock::time_point when);
+  void on_deadline(boost::beast::error_code ec);
+
+  void reject(HttpResponse response);  // answers a request that could not be read whole, then closes
+  void prepare_response(HttpResponse response);
+  void write_response();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void record(int status, std::size_t body_bytes);
+
+  void close_gracefully();  // after a complete exchange
+  void linger_close();      // after answering early: read what the client still sends, so it sees the answer
+  void on_linger(boost::beast::error_code ec, std::size_t bytes);
+  void close_now();
+
+  ServerContext& context_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  boost::asio::steady_timer deadline_timer_;
+  std::string client_;
+  State state_ = State::Idle;
+  bool first_request_ = true;
+
+  // The request being served.
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> continue_;
+  HttpRequest request_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  std::string_view route_label_ = "other";
+  Clock::time_point started_{};
+  std::uint64_t seq_ = 0;                              // responses for an earlier request are ignored
+  std::atomic<std::thread::id> dispatching_thread_{};  // set while the router runs the handler
+  bool responded_ = false;
+  bool watching_ = false;
+  bool client_gone_ = false;
+  bool deadline_passed_ = false;
+  bool close_after_ = false;
+  bool linger_ = false;
+  std::vector<RequestId> tracked_;
+
+  std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
+  int response_status_ = 0;
+  std::size_t response_body_bytes_ = 0;
+  std::size_t linger_budget_ = 0;
+};
+
+}  // namespace uninlu
