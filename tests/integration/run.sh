@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP integration tests against the built binary.
+# HTTP integration tests against the built binary, then the concurrency consistency test.
 #   tests/integration/run.sh <build-dir> [--fake] [unittest args, e.g. -v -k sigterm]
 # Without --fake: <build>/src/cli/uninlu with the tiny fixture model (generated when missing).
 # With --fake: <build>/tests/http/uninlu_fake_serve (the HTTP layer over a fake Service; no model needed).
@@ -36,4 +36,8 @@ if [[ ! -x $binary ]]; then
   echo "error: $binary is not built (cmake --build $build --target $target)" >&2
   exit 2
 fi
-exec "$python" "$repo/tests/integration/test_http.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
+"$python" "$repo/tests/integration/test_http.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
+if [[ ${#fake[@]} -eq 0 ]]; then
+  # 200 concurrent clients get exactly what `uninlu predict` gives (needs the real model and binary).
+  "$python" "$repo/tests/integration/test_consistency.py" --binary "$binary" --model "$model" "$@"
+fi
