@@ -2,7 +2,7 @@
 # Downloads the SiameseUniNLU model from ModelScope into a directory `uninlu serve --model` can use.
 #
 #   scripts/download_model.sh [--dest DIR] [--model-id ID] [--revision REV] [--base-url URL]
-#                             [--uninlu BIN] [--vocab-lines N] [--force]
+#                             [--uninlu BIN] [--vocab-lines N] [--force | --if-missing]
 #
 #   --dest DIR        where the model goes (default: ./models/nlp_structbert_siamese-uninlu_chinese-base)
 #   --model-id ID     ModelScope model id (default: iic/nlp_structbert_siamese-uninlu_chinese-base)
@@ -13,6 +13,9 @@
 #   --vocab-lines N   lines expected in vocab.txt (default 21128, bert-base-chinese; 0: do not check)
 #   --force           replace DIR when it holds something else (default: refuse; a DIR already holding
 #                     this model id and revision, as recorded by an earlier run, is left as it is)
+#   --if-missing      do nothing (exit 0, no network) when DIR already holds a model: config.json,
+#                     vocab.txt and pytorch_model.bin or model.safetensors, however it got there (a
+#                     Kubernetes initContainer on a volume that may have been filled by hand)
 #
 # ModelScope HTTP API used (the same calls as the modelscope Python SDK's hub/api.py and file_download.py):
 #   listing:  GET {base}/api/v1/models/{id}/repo/files?Revision={rev}&Recursive=true
@@ -40,6 +43,7 @@ dest=""
 uninlu_bin=${UNINLU_BIN:-}
 vocab_lines=21128
 force=0
+if_missing=0
 files=(config.json configuration.json vocab.txt pytorch_model.bin)
 marker=.uninlu-download  # in DIR: what was downloaded, so a second run can tell it is already there
 
@@ -48,9 +52,9 @@ die() {  # die CODE MESSAGE
   exit "$1"
 }
 say() { echo "$prog: $*" >&2; }
-usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
+usage() {  # usage [EXIT_CODE]
+  sed -n '2,/^# ModelScope HTTP API/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
+  exit "${1:-2}"
 }
 
 while [[ $# -gt 0 ]]; do
@@ -80,13 +84,15 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --force) force=1; shift ;;
-    -h | --help) usage ;;
+    --if-missing) if_missing=1; shift ;;
+    -h | --help) usage 0 ;;
     *) echo "$prog: unknown argument '$1'" >&2; usage ;;
   esac
 done
 
 [[ $model_id =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]] || die 2 "--model-id must look like owner/name, got '$model_id'"
 [[ $revision =~ ^[A-Za-z0-9_./-]+$ ]] || die 2 "--revision has unexpected characters: '$revision'"
+[[ $force -eq 1 && $if_missing -eq 1 ]] && die 2 "--force and --if-missing exclude each other"
 [[ $vocab_lines =~ ^[0-9]+$ ]] || die 2 "--vocab-lines must be a number, got '$vocab_lines'"
 base_url=${base_url%/}
 [[ $base_url =~ ^https?://[^/]+ ]] || die 2 "--base-url must be an http(s) URL, got '$base_url'"
@@ -186,6 +192,17 @@ find_uninlu() {
 
 # --- already there? ---------------------------------------------------------------------------------
 want="model_id=$model_id revision=$revision"
+holds_model() {  # holds_model DIR
+  [[ -f $1/config.json && -f $1/vocab.txt && ( -f $1/pytorch_model.bin || -f $1/model.safetensors ) ]]
+}
+# An empty DIR (made by hand, or by a previous failed attempt) counts as absent.
+if [[ -d $dest ]] && [[ -z $(ls -A "$dest") ]]; then
+  rmdir "$dest" 2>/dev/null || true
+fi
+if [[ $if_missing -eq 1 ]] && holds_model "$dest"; then
+  say "$dest already holds a model (--if-missing): nothing to do"
+  exit 0
+fi
 if [[ -e $dest ]]; then
   if [[ -f $dest/$marker ]] && [[ $(head -n 1 "$dest/$marker") == "$want" ]]; then
     say "$dest already holds $model_id at $revision (downloaded $(sed -n 2p "$dest/$marker")); nothing to do"
@@ -284,6 +301,14 @@ printf '%s\n%s\n' "$want" "$(date -u '+%Y-%m-%dT%H:%M:%SZ') from $base_url" >"$m
 # rename(2) on the same file system: DIR appears complete or not at all. Replacing (--force) moves the
 # old DIR aside first, so there is a moment without DIR, never a half-written one.
 if [[ -e $dest ]]; then
+  # Another download (a second pod's initContainer on a shared volume) may have finished meanwhile.
+  if [[ -f $dest/$marker && $(head -n 1 "$dest/$marker") == "$want" ]] ||
+    { [[ $if_missing -eq 1 ]] && holds_model "$dest"; }; then
+    say "$dest was completed by another download meanwhile; keeping it"
+    echo "$dest"
+    exit 0
+  fi
+  [[ $force -eq 1 ]] || die 2 "$dest appeared during the download and is not this model; use --force to replace it"
   mv -T "$dest" "$work/old"
 fi
 mv -T "$model_tmp" "$dest"

@@ -46,10 +46,10 @@ die() {  # die CODE MESSAGE
 }
 info() { echo "$prog: $*"; }
 
-usage() {
+usage() {  # usage [EXIT_CODE]
   sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   echo "see the header of $0 for the environment variables and exit codes" >&2
-  exit 2
+  exit "${1:-2}"
 }
 
 # --- configuration --------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ command=${1:-}
 shift
 case $command in
   start | stop | restart | status) ;;
-  -h | --help | help) usage ;;
+  -h | --help | help) usage 0 ;;
   *) echo "$prog: unknown command '$command'" >&2; usage ;;
 esac
 serve_args=("$@")
