@@ -1,0 +1,400 @@
+#include "engine/cpu_backend.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "engine/encoder_layer.h"
+#include "engine/hint_cache.h"
+#include "engine/hint_dedup.h"
+#include "engine/op_profile.h"
+#include "engine/thread_scope.h"
+#include "engine/workspace.h"
+#include "kernels/cpu/embedding.h"
+#include "kernels/cpu/gemm.h"
+
+namespace uninlu {
+namespace {
+
+cpu::GemmPrecision gemm_precision(Precision p) {
+  switch (p) {
+    case Precision::F32:
+      return cpu::GemmPrecision::F32;
+    case Precision::BF16:
+      return cpu::GemmPrecision::BF16;
+    case Precision::F16:
+      fail(ErrorKind::Usage,
+           "the CPU backend does not support fp16 (this CPU has no fast fp16 math): use fp32 or bf16");
+    case Precision::Int8:
+      return cpu::GemmPrecision::Int8;
+  }
+  fail(ErrorKind::Usage, "unknown precision");
+}
+
+HostTensor embedding_table(const HostTensor& t, std::int64_t rows, std::int64_t cols, const char* what) {
+  if (t.empty() || t.shape() != std::vector<std::int64_t>{rows, cols}) {
+    fail(ErrorKind::ModelLoad, std::string("embedding table '") + what + "' has shape " +
+                                   (t.empty() ? std::string("(missing)") : t.shape_string()) + ", the config says " +
+                                   shape_string({rows, cols}));
+  }
+  return t.dtype() == DType::F32 ? t : t.to_f32();
+}
+
+HostTensor vector_f32(const HostTensor& t, std::int64_t size, const char* what) {
+  if (t.empty() || t.shape() != std::vector<std::int64_t>{size}) {
+    fail(ErrorKind::ModelLoad, std::string("weight '") + what + "' has shape " +
+                                   (t.empty() ? std::string("(missing)") : t.shape_string()) + ", expected [" +
+                                   std::to_string(size) + "]");
+  }
+  return t.dtype() == DType::F32 ? t : t.to_f32();
+}
+
+}  // namespace
+
+class CpuBackend::Impl {
+ public:
+  Impl(const ModelConfig& config, const SiameseWeights& weights, const CpuBackendOptions& options)
+      : options_(options),
+        hidden_(config.hidden_size),
+        vocab_(config.vocab_size),
+        max_positions_(config.max_position_embeddings),
+        threads_(options.threads == 0 ? omp_get_num_procs() : options.threads),
+        gemm_(cpu::make_gemm_context()),
+        hint_cache_(options.hint_cache_bytes) {
+    if (options.threads < 0) {
+      fail(ErrorKind::Usage,
+           "cpu backend: threads must be 0 (all cores) or positive, got " + std::to_string(options.threads));
+    }
+    const auto precision = gemm_precision(options.precision);
+    if (config.type_vocab_size < 2) {
+      fail(ErrorKind::ModelLoad,
+           "type_vocab_size is " + std::to_string(config.type_vocab_size) + ": the hint stage needs token type 1");
+    }
+    if (static_cast<int>(weights.text_layers.size()) != config.text_layers() ||
+        static_cast<int>(weights.cross_layers.size()) != config.cross_layers || config.cross_layers < 1) {
+      fail(ErrorKind::ModelLoad, "the weights have " + std::to_string(weights.text_layers.size()) + " text and " +
+                                     std::to_string(weights.cross_layers.size()) + " cross layers; the config says " +
+                                     std::to_string(config.text_layers()) + " and " +
+                                     std::to_string(config.cross_layers) + " (at least 1)");
+    }
+    const auto& e = weights.embeddings;
+    word_ = embedding_table(e.word, vocab_, hidden_, "word_embeddings");
+    position_ = embedding_table(e.position, max_positions_, hidden_, "position_embeddings");
+    token_type_ = embedding_table(e.token_type, config.type_vocab_size, hidden_, "token_type_embeddings");
+    norm_gamma_ = vector_f32(e.norm.gamma, hidden_, "embeddings.LayerNorm.weight");
+    norm_beta_ = vector_f32(e.norm.beta, hidden_, "embeddings.LayerNorm.bias");
+    eps_ = config.layer_norm_eps;
+
+    const auto library = cpu::GemmLibrary::OneDnn;
+    for (const auto& w : weights.text_layers) {
+      text_layers_.emplace_back(w, config.num_attention_heads, eps_, library, precision, gemm_);
+    }
+    for (const auto& w : weights.cross_layers) {
+      cross_layers_.emplace_back(w, config.num_attention_heads, eps_, library, precision, gemm_);
+    }
+    // head_clsf and tail_clsf as one [2, hidden] layer, kept in fp32 whatever the precision: it is
+    // negligible work and the logits are compared against a threshold.
+    std::vector<float> classifier(2 * static_cast<std::size_t>(hidden_));
+    float classifier_bias[2];
+    const LinearWeights* heads[] = {&weights.head, &weights.tail};
+    for (std::size_t i = 0; i < 2; ++i) {
+      const HostTensor w =
+          embedding_table(heads[i]->weight, 1, hidden_, i == 0 ? "head_clsf.weight" : "tail_clsf.weight");
+      const HostTensor b = vector_f32(heads[i]->bias, 1, i == 0 ? "head_clsf.bias" : "tail_clsf.bias");
+      std::memcpy(classifier.data() + i * static_cast<std::size_t>(hidden_), w.data<float>(),
+                  static_cast<std::size_t>(hidden_) * sizeof(float));
+      classifier_bias[i] = b.data<float>()[0];
+    }
+    classifier_ =
+        cpu::make_linear({classifier.data(), classifier_bias, 2, hidden_}, library, cpu::GemmPrecision::F32, gemm_);
+  }
+
+  std::vector<std::shared_ptr<const TextStates>> run_text(std::span<const TextInput> batch) {
+    std::vector<std::shared_ptr<const TextStates>> out;
+    if (batch.empty()) return out;
+    ThreadScope threads(threads_);
+    auto& tokens = ws_.tokens;
+    tokens.clear();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto ids = batch[i].ids;
+      check_sequence(ids, 0, "text window", i);
+      append_sequence(ids, 0, 0);
+    }
+    float* hidden = encode(tokens, text_layers_, ws_.hidden);
+    out.reserve(batch.size());
+    auto t = profile_.time(OpFamily::Gather);
+    for (const auto& s : tokens.sequences)
+      out.push_back(std::make_shared<TextStates>(copy_states(hidden, s.kv_begin, s.kv_len)));
+    return out;
+  }
+
+  std::vector<TextStates> run_hint(std::span<const HintInput> batch) {
+    std::vector<TextStates> out;
+    if (batch.empty()) return out;
+    ThreadScope threads(threads_);
+    const float* hint_hidden = run_hint_stage(batch);
+    out.reserve(batch.size());
+    auto t = profile_.time(OpFamily::Gather);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const int row = unique_rows_[static_cast<std::size_t>(groups_.unique_of[i])];
+      out.push_back(copy_states(hint_hidden, row, static_cast<int>(batch[i].ids.size())));
+    }
+    return out;
+  }
+
+  std::vector<SpanLogits> run_cross(std::span<const CrossInput> batch) {
+    std::vector<SpanLogits> out;
+    if (batch.empty()) return out;
+    ThreadScope threads(threads_);
+    hints_.clear();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      check_text_states(batch[i], i);
+      hints_.push_back(batch[i].hint);
+    }
+    const float* hint_hidden = run_hint_stage(hints_);
+
+    // [text states ; hint states] of every item, stacked; each item attends only within itself, and
+    // the last layer computes only the text rows (the heads never read the hint rows).
+    auto& tokens = ws_.tokens;
+    tokens.clear();
+    int rows = 0;
+    int text_rows = 0;
+    for (const auto& item : batch) {
+      const int n = item.text->len;
+      const int m = static_cast<int>(item.hint.ids.size());
+      tokens.sequences.push_back({rows, n + m, n + m, rows});
+      tokens.last_layer_sequences.push_back({rows, n + m, n, text_rows});
+      rows += n + m;
+      text_rows += n;
+    }
+    const std::size_t h = static_cast<std::size_t>(hidden_);
+    float* hidden = ws_.hidden.reserve(static_cast<std::size_t>(rows) * h);
+    {
+      auto t = profile_.time(OpFamily::Gather);
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto& seq = tokens.sequences[i];
+        const auto n = static_cast<std::size_t>(batch[i].text->len);
+        const auto m = batch[i].hint.ids.size();
+        float* dst = hidden + static_cast<std::size_t>(seq.kv_begin) * h;
+        std::memcpy(dst, batch[i].text->values.data(), n * h * sizeof(float));
+        const auto hint_row = static_cast<std::size_t>(unique_rows_[static_cast<std::size_t>(groups_.unique_of[i])]);
+        std::memcpy(dst + n * h, hint_hidden + hint_row * h, m * h * sizeof(float));
+      }
+    }
+    const std::size_t last = cross_layers_.size() - 1;
+    for (std::size_t l = 0; l < last; ++l)
+      cross_layers_[l].forward(hidden, rows, tokens.sequences, ws_.layer, profile_);
+    cross_layers_[last].forward(hidden, rows, tokens.last_layer_sequences, ws_.layer, profile_);
+
+    float* logits = ws_.logits.reserve(2 * static_cast<std::size_t>(text_rows));
+    {
+      auto t = profile_.time(OpFamily::Heads);
+      classifier_->forward(hidden, text_rows, logits);
+    }
+    out.resize(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto& s = tokens.last_layer_sequences[i];
+      auto& result = out[i];
+      result.head.resize(static_cast<std::size_t>(s.q_len));
+      result.tail.resize(static_cast<std::size_t>(s.q_len));
+      for (int r = 0; r < s.q_len; ++r) {
+        const auto row = static_cast<std::size_t>(s.out_begin + r);
+        result.head[static_cast<std::size_t>(r)] = logits[2 * row];
+        result.tail[static_cast<std::size_t>(r)] = logits[2 * row + 1];
+      }
+    }
+    return out;
+  }
+
+  Precision precision() const noexcept { return options_.precision; }
+  int threads() const noexcept { return threads_; }
+  std::string profile_report() const { return profile_.report(); }
+  void reset_profile() noexcept { profile_.reset(); }
+
+  std::string describe() const {
+    std::size_t bytes = 0;
+    for (const auto& l : text_layers_) bytes += l.packed_bytes();
+    for (const auto& l : cross_layers_) bytes += l.packed_bytes();
+    return "cpu " + std::string(precision_name(options_.precision)) + ", " + std::to_string(threads_) +
+           " threads, gemm " + text_layers_.front().describe() + ", packed layers " + std::to_string(bytes >> 20) +
+           " MiB, hint cache " + std::to_string(hint_cache_.entries()) + " entries " +
+           std::to_string(hint_cache_.hits()) + " hits " + std::to_string(hint_cache_.misses()) + " misses";
+  }
+
+ private:
+  // Token ids inside the vocabulary, positions inside the position table.
+  void check_sequence(std::span<const std::int32_t> ids, int position_offset, const char* what,
+                      std::size_t index) const {
+    const std::string where = std::string(what) + " " + std::to_string(index);
+    if (ids.empty()) fail(ErrorKind::InvalidInput, where + " is empty");
+    if (position_offset < 0) {
+      fail(ErrorKind::InvalidInput, where + ": negative position_offset " + std::to_string(position_offset));
+    }
+    if (static_cast<std::int64_t>(position_offset) + static_cast<std::int64_t>(ids.size()) > max_positions_) {
+      fail(ErrorKind::InvalidInput, where + ": " + std::to_string(ids.size()) + " tokens from position " +
+                                        std::to_string(position_offset) + " go past max_position_embeddings (" +
+                                        std::to_string(max_positions_) + ")");
+    }
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (ids[j] < 0 || ids[j] >= vocab_) {
+        fail(ErrorKind::InvalidInput, where + ": token id " + std::to_string(ids[j]) + " at " + std::to_string(j) +
+                                          " is outside the vocabulary (" + std::to_string(vocab_) + " entries)");
+      }
+    }
+  }
+
+  void check_text_states(const CrossInput& item, std::size_t index) const {
+    const std::string where = "cross item " + std::to_string(index);
+    const TextStates* text = item.text.get();
+    if (text == nullptr) fail(ErrorKind::InvalidInput, where + " has no text states");
+    if (text->len <= 0 || text->hidden != hidden_ ||
+        text->values.size() != static_cast<std::size_t>(text->len) * static_cast<std::size_t>(hidden_)) {
+      fail(ErrorKind::InvalidInput, where + ": text states are " + std::to_string(text->len) + " x " +
+                                        std::to_string(text->hidden) + " with " + std::to_string(text->values.size()) +
+                                        " values; this model needs len >= 1 rows of " + std::to_string(hidden_));
+    }
+    if (item.hint.position_offset < text->len) {
+      fail(ErrorKind::InvalidInput, where + ": the hint's position_offset " +
+                                        std::to_string(item.hint.position_offset) + " is inside the text window (" +
+                                        std::to_string(text->len) +
+                                        " tokens): hint positions start after the (padded) window");
+    }
+  }
+
+  void append_sequence(std::span<const std::int32_t> ids, int position_offset, int token_type) {
+    auto& t = ws_.tokens;
+    const int begin = t.rows();
+    const int n = static_cast<int>(ids.size());
+    t.ids.insert(t.ids.end(), ids.begin(), ids.end());
+    for (int j = 0; j < n; ++j) {
+      t.positions.push_back(position_offset + j);
+      t.types.push_back(token_type);
+    }
+    t.sequences.push_back({begin, n, n, begin});
+  }
+
+  // Embeddings, then `layers`, on the rows of `tokens`; the states land in `buffer`.
+  float* encode(const RaggedTokens& tokens, std::vector<PackedEncoderLayer>& layers,
+                cpu::AlignedBuffer<float>& buffer) {
+    const int rows = tokens.rows();
+    float* hidden = buffer.reserve(static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_));
+    {
+      auto t = profile_.time(OpFamily::Embedding);
+      const cpu::EmbeddingTables tables{word_.data<float>(),
+                                        position_.data<float>(),
+                                        token_type_.data<float>(),
+                                        {norm_gamma_.data<float>(), norm_beta_.data<float>(), eps_},
+                                        hidden_};
+      cpu::embed_tokens(tables, tokens.ids, tokens.positions, tokens.types, hidden);
+    }
+    for (auto& layer : layers) layer.forward(hidden, rows, tokens.sequences, ws_.layer, profile_);
+    return hidden;
+  }
+
+  // The hint stage for the distinct hints of `hints` that the cache does not hold. Returns the states
+  // of every distinct hint u at rows unique_rows_[u]..; groups_.unique_of maps each hint to its u.
+  const float* run_hint_stage(std::span<const HintInput> hints) {
+    for (std::size_t i = 0; i < hints.size(); ++i) check_sequence(hints[i].ids, hints[i].position_offset, "hint", i);
+    group_hints(hints, options_.deduplicate_hints, groups_);
+    const std::size_t unique = groups_.unique_first.size();
+    unique_rows_.clear();
+    cached_.assign(unique, nullptr);
+    missed_.clear();
+    ws_.tokens.clear();
+    int rows = 0;
+    for (std::size_t u = 0; u < unique; ++u) {
+      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[u])];
+      unique_rows_.push_back(rows);
+      rows += static_cast<int>(hint.ids.size());
+      cached_[u] = hint_cache_.find(hint.ids, hint.position_offset);
+      if (cached_[u] == nullptr) {
+        missed_.push_back(static_cast<int>(u));
+        append_sequence(hint.ids, hint.position_offset, 1);
+      }
+    }
+    const float* computed = missed_.empty() ? nullptr : encode(ws_.tokens, text_layers_, ws_.hint_compute);
+    const std::size_t h = static_cast<std::size_t>(hidden_);
+    float* out = ws_.hint_hidden.reserve(static_cast<std::size_t>(rows) * h);
+    auto t = profile_.time(OpFamily::Gather);
+    for (std::size_t u = 0; u < unique; ++u) {
+      if (cached_[u] == nullptr) continue;
+      const auto m = hints[static_cast<std::size_t>(groups_.unique_first[u])].ids.size();
+      std::memcpy(out + static_cast<std::size_t>(unique_rows_[u]) * h, cached_[u], m * h * sizeof(float));
+    }
+    // Inserting may evict the entries copied above, so it comes after.
+    for (std::size_t k = 0; k < missed_.size(); ++k) {
+      const auto u = static_cast<std::size_t>(missed_[k]);
+      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[u])];
+      const auto& seq = ws_.tokens.sequences[k];
+      const float* states = computed + static_cast<std::size_t>(seq.kv_begin) * h;
+      std::memcpy(out + static_cast<std::size_t>(unique_rows_[u]) * h, states,
+                  static_cast<std::size_t>(seq.kv_len) * h * sizeof(float));
+      hint_cache_.insert(hint.ids, hint.position_offset, states, hidden_);
+    }
+    return out;
+  }
+
+  TextStates copy_states(const float* states, int first_row, int rows) const {
+    TextStates s;
+    s.len = rows;
+    s.hidden = hidden_;
+    const float* begin = states + static_cast<std::size_t>(first_row) * static_cast<std::size_t>(hidden_);
+    s.values.assign(begin, begin + static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_));
+    return s;
+  }
+
+  CpuBackendOptions options_;
+  int hidden_;
+  int vocab_;
+  int max_positions_;
+  int threads_;
+  float eps_ = 1e-12f;
+  std::shared_ptr<cpu::GemmContext> gemm_;
+  HostTensor word_, position_, token_type_, norm_gamma_, norm_beta_;
+  std::vector<PackedEncoderLayer> text_layers_, cross_layers_;
+  std::unique_ptr<cpu::Linear> classifier_;
+  Workspace ws_;
+  HintGroups groups_;
+  HintCache hint_cache_;
+  std::vector<HintInput> hints_;
+  std::vector<int> unique_rows_;      // per distinct hint of the current call: first row of its states
+  std::vector<const float*> cached_;  // per distinct hint: its cached states, or null
+  std::vector<int> missed_;           // distinct hints the hint stage computes in this call
+  OpProfile profile_;
+};
+
+CpuBackend::CpuBackend(const ModelConfig& config, const SiameseWeights& weights, const CpuBackendOptions& options)
+    : impl_(std::make_unique<Impl>(config, weights, options)) {}
+
+CpuBackend::~CpuBackend() {
+  if (impl_) {
+    const std::string report = impl_->profile_report();
+    if (!report.empty()) std::fprintf(stderr, "uninlu cpu backend profile:\n%s", report.c_str());
+  }
+}
+
+Precision CpuBackend::precision() const { return impl_->precision(); }
+int CpuBackend::threads() const noexcept { return impl_->threads(); }
+
+std::vector<std::shared_ptr<const TextStates>> CpuBackend::run_text(std::span<const TextInput> batch) {
+  return impl_->run_text(batch);
+}
+std::vector<SpanLogits> CpuBackend::run_cross(std::span<const CrossInput> batch) { return impl_->run_cross(batch); }
+std::vector<TextStates> CpuBackend::run_hint(std::span<const HintInput> batch) { return impl_->run_hint(batch); }
+
+std::string CpuBackend::profile_report() const { return impl_->profile_report(); }
+void CpuBackend::reset_profile() { impl_->reset_profile(); }
+std::string CpuBackend::describe() const { return impl_->describe(); }
+
+std::unique_ptr<Backend> make_cpu_backend(const ModelConfig& config, const SiameseWeights& weights,
+                                          const CpuBackendOptions& options) {
+  return std::make_unique<CpuBackend>(config, weights, options);
+}
+
+}  // namespace uninlu

@@ -1,0 +1,47 @@
+#pragma once
+// The activations of one stage call, kept by the backend and reused across calls. Buffers only grow
+// (to the largest batch seen), so a steady stream of requests allocates nothing here.
+#include <cstdint>
+#include <vector>
+
+#include "kernels/cpu/aligned_buffer.h"
+#include "kernels/cpu/attention.h"
+
+namespace uninlu {
+
+// Token layout of one stage call: every token of every sequence stacked into one matrix, no padding.
+struct RaggedTokens {
+  std::vector<std::int32_t> ids, positions, types;           // one per row (embedding stages)
+  std::vector<cpu::AttentionSequence> sequences;             // rows of each sequence
+  std::vector<cpu::AttentionSequence> last_layer_sequences;  // same, queries pruned (cross stage)
+
+  int rows() const noexcept { return static_cast<int>(ids.size()); }
+  void clear() noexcept {
+    ids.clear();
+    positions.clear();
+    types.clear();
+    sequences.clear();
+    last_layer_sequences.clear();
+  }
+};
+
+struct LayerBuffers {
+  cpu::AlignedBuffer<float> qkv;        // [rows, 3 hidden]
+  cpu::AlignedBuffer<float> context;    // [rows, hidden]
+  cpu::AlignedBuffer<float> projected;  // [rows, hidden]: dense outputs before bias+residual+LN
+  cpu::AlignedBuffer<float> attended;   // [rows, hidden]: LN(attention output + x)
+  cpu::AlignedBuffer<float> residual;   // [rows, hidden]: x rows kept by a pruned last layer
+  cpu::AlignedBuffer<float> ffn;        // [rows, intermediate]
+  cpu::AlignedBuffer<float> scores;     // attention scratch, per thread
+};
+
+struct Workspace {
+  RaggedTokens tokens;
+  cpu::AlignedBuffer<float> hidden;        // [rows, hidden]: the stage's running states
+  cpu::AlignedBuffer<float> hint_hidden;   // [hint rows, hidden]: states of a call's distinct hints
+  cpu::AlignedBuffer<float> hint_compute;  // [rows, hidden]: the hint stage on the hints not cached
+  cpu::AlignedBuffer<float> logits;        // [rows, 2]: head | tail
+  LayerBuffers layer;
+};
+
+}  // namespace uninlu

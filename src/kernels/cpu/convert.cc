@@ -1,0 +1,89 @@
+#include "kernels/cpu/convert.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/simd.h"
+
+namespace uninlu::cpu {
+namespace {
+
+UNINLU_SIMD_CLONES void float_to_bf16_serial(const float* __restrict in, std::uint16_t* __restrict out,
+                                             std::int64_t count) {
+#pragma omp simd
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(in[i]);
+    const bool is_nan = (bits & 0x7fffffffu) > 0x7f800000u;
+    const std::uint32_t rounded = bits + 0x7fffu + ((bits >> 16) & 1u);
+    out[i] = static_cast<std::uint16_t>(is_nan ? ((bits >> 16) | 0x40u) : (rounded >> 16));
+  }
+}
+
+UNINLU_SIMD_CLONES void quantize_row(const float* __restrict x, int cols, std::int8_t* __restrict q, float* scale) {
+  float largest = 0.0f;
+#pragma omp simd reduction(max : largest)
+  for (int c = 0; c < cols; ++c) largest = std::max(largest, std::abs(x[c]));
+  const float s = largest > 0.0f ? largest / 127.0f : 1.0f;
+  const float inverse = 1.0f / s;
+#pragma omp simd
+  for (int c = 0; c < cols; ++c) {
+    const float v = x[c] * inverse;
+    const float rounded = v + (v < 0.0f ? -0.5f : 0.5f);  // truncation below makes it round half away
+    q[c] = static_cast<std::int8_t>(std::min(std::max(static_cast<int>(rounded), -127), 127));
+  }
+  *scale = s;
+}
+
+UNINLU_SIMD_CLONES void dequantize_row(const std::int32_t* __restrict acc, int cols, float row_scale,
+                                       const float* __restrict col_scales, const float* __restrict bias,
+                                       float* __restrict y) {
+  if (bias != nullptr) {
+#pragma omp simd
+    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[c]) * row_scale * col_scales[c] + bias[c];
+  } else {
+#pragma omp simd
+    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[c]) * row_scale * col_scales[c];
+  }
+}
+
+}  // namespace
+
+void float_to_bf16(const float* in, std::uint16_t* out, std::int64_t count) {
+  constexpr std::int64_t kChunk = 16 * 1024;
+  if (!worth_parallel(count, 1)) {
+    float_to_bf16_serial(in, out, count);
+    return;
+  }
+  const std::int64_t chunks = (count + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t begin = c * kChunk;
+    float_to_bf16_serial(in + begin, out + begin, std::min(kChunk, count - begin));
+  }
+}
+
+void quantize_rows_s8(const float* x, int rows, int cols, std::int8_t* q, float* scales) {
+  const std::int64_t n = cols;
+  if (!worth_parallel(rows, cols)) {
+    for (int r = 0; r < rows; ++r) quantize_row(x + r * n, cols, q + r * n, scales + r);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int r = 0; r < rows; ++r) quantize_row(x + r * n, cols, q + r * n, scales + r);
+}
+
+void dequantize_rows_s32(const std::int32_t* acc, int rows, int cols, const float* row_scales, const float* col_scales,
+                         const float* bias, float* y) {
+  const std::int64_t n = cols;
+  if (!worth_parallel(rows, cols)) {
+    for (int r = 0; r < rows; ++r) dequantize_row(acc + r * n, cols, row_scales[r], col_scales, bias, y + r * n);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int r = 0; r < rows; ++r) dequantize_row(acc + r * n, cols, row_scales[r], col_scales, bias, y + r * n);
+}
+
+}  // namespace uninlu::cpu

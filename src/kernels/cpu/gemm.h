@@ -1,0 +1,73 @@
+#pragma once
+// Linear layers: y[rows, out] = x[rows, in] · Wᵀ (+ b), with W given in PyTorch's [out, in] layout and
+// repacked once, at construction, into whatever layout the GEMM library runs fastest on.
+//
+// The precision is a property of the packed layer, not of the caller: the engine always passes and
+// receives float32 activations, and a BF16 (or later Int8) layer converts its input itself. So a new
+// precision is a new Linear implementation and nothing else changes.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace uninlu::cpu {
+
+enum class GemmLibrary {
+  OneDnn,    // oneDNN matmul (brgemm kernels), weights in oneDNN's blocked layout: the default
+  OpenBlas,  // OpenBLAS sgemm, weights pre-transposed to [in, out]: kept for comparison (fp32 only)
+};
+
+enum class GemmPrecision {
+  F32,   // fp32 weights and activations
+  BF16,  // bf16 weights and activations, fp32 accumulation and output (needs AVX512-BF16 to be fast)
+  Int8,  // dynamic quantisation: s8 inputs (per-row scale) x s8 weights (per-column scale), s32 accumulation
+};
+
+const char* gemm_library_name(GemmLibrary library) noexcept;        // "onednn", "openblas"
+const char* gemm_precision_name(GemmPrecision precision) noexcept;  // "fp32", "bf16", "int8"
+
+struct LinearWeightsView {
+  const float* weight = nullptr;  // [out, in], row-major; copied into the packed layer
+  const float* bias = nullptr;    // [out] or null; copied
+  int out = 0;
+  int in = 0;
+};
+
+// State shared by the linear layers of one backend: the oneDNN engine and stream, a cache of matmul
+// primitives by shape (a primitive depends on the row count, which changes with every ragged batch),
+// the primitives' scratchpad, and the staging buffer for reduced-precision inputs. Not thread-safe: one
+// backend, one thread at a time.
+class GemmContext;
+std::shared_ptr<GemmContext> make_gemm_context();
+
+class Linear {
+ public:
+  virtual ~Linear() = default;
+  Linear(const Linear&) = delete;
+  Linear& operator=(const Linear&) = delete;
+
+  int in_features() const noexcept { return in_; }
+  int out_features() const noexcept { return out_; }
+  bool has_bias() const noexcept { return has_bias_; }
+
+  // y[rows, out] = x[rows, in] · Wᵀ (+ bias when the layer has one). x and y must not overlap. Uses the
+  // calling thread's OpenMP thread count. Not const: it may build and cache a primitive for `rows`.
+  virtual void forward(const float* x, int rows, float* y) = 0;
+
+  virtual std::size_t packed_bytes() const noexcept = 0;
+  virtual std::string describe() const = 0;  // e.g. "onednn fp32 brg:avx512_core"
+
+ protected:
+  Linear(int in, int out, bool has_bias) : in_(in), out_(out), has_bias_(has_bias) {}
+
+ private:
+  int in_;
+  int out_;
+  bool has_bias_;
+};
+
+// Throws Error(Usage) for a combination that is not available (OpenBLAS with bf16 or int8, a reduced
+// precision this CPU cannot run) and Error(Internal) when the library refuses an fp32 shape.
+std::unique_ptr<Linear> make_linear(const LinearWeightsView& weights, GemmLibrary library, GemmPrecision precision,
+                                    const std::shared_ptr<GemmContext>& context);
+
+}  // namespace uninlu::cpu
