@@ -32,7 +32,9 @@ function(uninlu_test name)
     UNINLU_BINARY_DIR="${PROJECT_BINARY_DIR}"
     UNINLU_FIXTURES_DIR="${UNINLU_FIXTURES_DIR}")
   include(GoogleTest)
-  set(properties LABELS unit)
+  # Tests run side by side (ctest -j): OpenMP threads that spin while waiting would steal the cores
+  # other tests need, so they sleep instead.
+  set(properties LABELS unit ENVIRONMENT OMP_WAIT_POLICY=PASSIVE)
   if(ARG_FIXTURE)
     list(APPEND properties FIXTURES_REQUIRED ${ARG_FIXTURE})
   endif()

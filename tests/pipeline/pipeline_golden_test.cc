@@ -16,7 +16,7 @@ TEST(PipelineGolden, EveryCaseMatchesTheReference) {
   ASSERT_GE(cases.size(), 300u) << "goldens missing: run ctest (it generates them) or tools/make_goldens.py";
   const ModelDir model = load_model_dir(testing::tiny_model_dir());
   const BertTokenizer tokenizer(model.vocab);
-  auto backend = make_cpu_backend(model.config, model.weights, {Precision::F32, 0});
+  auto backend = make_cpu_backend(model.config, model.weights, {Precision::F32, 1});  // tests run side by side
   PipelineLimits limits;
   limits.max_prompts = 1 << 20;
   std::size_t matched = 0, chains = 0, empty = 0;

@@ -3,7 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <future>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -65,41 +66,48 @@ std::string sequential_answer(const Case& c) {
   return task->output_json().dump();
 }
 
-struct Device2 {
-  FakeBackend* backend;
-  std::unique_ptr<Device> device;
-};
-
-Device2 fake_device(const std::string& name, bool gpu, std::size_t budget = 4096) {
-  auto backend = std::make_unique<FakeBackend>(name);
-  FakeBackend* raw = backend.get();
-  auto d = std::make_unique<Device>();
-  d->name = name;
-  d->is_gpu = gpu;
-  d->backend = std::move(backend);
-  d->max_batch_tokens = budget;
-  return {raw, std::move(d)};
-}
-
-// Collects outcomes; each request id must complete exactly once.
-struct Outcomes {
-  std::mutex mutex;
-  std::map<std::size_t, std::vector<PredictOutcome>> by_case;
-  std::promise<void> all_done;
-  std::size_t expected = 0;
-  std::size_t received = 0;
+// Collects outcomes by case index. The callbacks own the state, so a callback that runs after the test
+// stopped waiting (or after it returned) touches nothing freed.
+class Outcomes {
+ public:
+  explicit Outcomes(std::size_t expected) : state_(std::make_shared<State>()) { state_->expected = expected; }
 
   PredictCallback callback(std::size_t case_index) {
-    return [this, case_index](PredictOutcome o) {
-      std::lock_guard lock(mutex);
-      by_case[case_index].push_back(std::move(o));
-      if (++received == expected) all_done.set_value();
+    return [state = state_, case_index](PredictOutcome o) {
+      std::lock_guard lock(state->mutex);
+      state->by_case[case_index].push_back(std::move(o));
+      ++state->received;
+      state->cv.notify_all();
     };
   }
   bool wait(std::chrono::seconds timeout) {
-    return all_done.get_future().wait_for(timeout) == std::future_status::ready;
+    std::unique_lock lock(state_->mutex);
+    return state_->cv.wait_for(lock, timeout, [&] { return state_->received >= state_->expected; });
   }
+  // Every outcome of one case (read after wait()).
+  std::vector<PredictOutcome>& operator[](std::size_t case_index) {
+    std::lock_guard lock(state_->mutex);
+    return state_->by_case[case_index];
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::map<std::size_t, std::vector<PredictOutcome>> by_case;
+    std::size_t expected = 0;
+    std::size_t received = 0;
+  };
+  std::shared_ptr<State> state_;
 };
+
+// Submits one request and waits for its outcome.
+PredictOutcome run_one(Scheduler& scheduler, const Case& c, Clock::duration deadline = std::chrono::seconds(60)) {
+  Outcomes outcomes(1);
+  scheduler.submit(make_task(c), Clock::now() + deadline, outcomes.callback(0));
+  EXPECT_TRUE(outcomes.wait(std::chrono::seconds(60)));
+  return std::move(outcomes[0].at(0));
+}
 
 SchedulerOptions fast_options() {
   SchedulerOptions o;
@@ -107,34 +115,51 @@ SchedulerOptions fast_options() {
   return o;
 }
 
+// A scheduler over fake devices ({name, is_gpu} each, in order), with handles on their backends.
+struct Rig {
+  explicit Rig(const std::vector<std::pair<std::string, bool>>& specs, SchedulerOptions options = fast_options(),
+               std::size_t budget = 4096) {
+    std::vector<std::unique_ptr<Device>> devices;
+    for (const auto& [name, gpu] : specs) {
+      auto backend = std::make_unique<FakeBackend>(name);
+      backends.push_back(backend.get());
+      auto d = std::make_unique<Device>();
+      d->name = name;
+      d->is_gpu = gpu;
+      d->backend = std::move(backend);
+      d->max_batch_tokens = budget;
+      devices.push_back(std::move(d));
+    }
+    scheduler = std::make_unique<Scheduler>(std::move(devices), options, metrics);
+  }
+  ServerMetrics metrics;  // outlives the scheduler
+  std::vector<FakeBackend*> backends;
+  std::unique_ptr<Scheduler> scheduler;
+};
+
+const Case kShort{"华为在东莞", R"J({"公司":null})J"};
+
 TEST(Scheduler, ConcurrentRequestsGetTheSequentialAnswerAndShareBatches) {
   const auto cases = mixed_cases();
   std::vector<std::string> expected;
   for (const auto& c : cases) expected.push_back(sequential_answer(c));
 
-  ServerMetrics metrics;
-  auto dev = fake_device("cpu", false);
-  dev.backend->delay_ms = 2;
-  FakeBackend* backend = dev.backend;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(dev.device));
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
-
-  Outcomes outcomes;
-  outcomes.expected = cases.size();
+  Rig rig({{"cpu", false}});
+  rig.backends[0]->delay_ms = 2;
+  Outcomes outcomes(cases.size());
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t) {
     clients.emplace_back([&, t] {
       for (std::size_t i = static_cast<std::size_t>(t); i < cases.size(); i += 4) {
-        scheduler.submit(make_task(cases[i]), Clock::now() + std::chrono::seconds(60), outcomes.callback(i));
+        rig.scheduler->submit(make_task(cases[i]), Clock::now() + std::chrono::seconds(60), outcomes.callback(i));
       }
     });
   }
   for (auto& c : clients) c.join();
   ASSERT_TRUE(outcomes.wait(std::chrono::seconds(60)));
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    ASSERT_EQ(outcomes.by_case[i].size(), 1u) << "case " << i;
-    const auto& o = outcomes.by_case[i][0];
+    ASSERT_EQ(outcomes[i].size(), 1u) << "case " << i;
+    const auto& o = outcomes[i][0];
     ASSERT_TRUE(o.result.has_value()) << (o.error ? o.error->what() : "");
     EXPECT_EQ(o.result->output.dump(), expected[i]) << "case " << i;
     EXPECT_EQ(o.result->devices, std::vector<std::string>{"cpu"});
@@ -142,183 +167,129 @@ TEST(Scheduler, ConcurrentRequestsGetTheSequentialAnswerAndShareBatches) {
   // The fake model finds spans and nested chains, so the comparison above is not of empty outputs.
   std::size_t chains = 0, longest = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    for (const auto& chain : outcomes.by_case[i][0].result->output["output"]) {
+    for (const auto& chain : outcomes[i][0].result->output["output"]) {
       ++chains;
       longest = std::max(longest, chain.size());
     }
   }
   EXPECT_GT(chains, cases.size());
   EXPECT_GE(longest, 3u);
-  EXPECT_GT(backend->max_cross_batch.load(), 1u) << "requests were never batched together";
-  EXPECT_EQ(scheduler.in_flight(), 0u);
-  EXPECT_THAT(metrics.serialize(), ::testing::HasSubstr("uninlu_batch_size_count"));
+  EXPECT_GT(rig.backends[0]->max_cross_batch.load(), 1u) << "requests were never batched together";
+  EXPECT_EQ(rig.scheduler->in_flight(), 0u);
+  EXPECT_THAT(rig.metrics.serialize(), ::testing::HasSubstr("uninlu_batch_size_count"));
 }
 
 TEST(Scheduler, AnswersDoNotDependOnTheTokenBudget) {
   const auto cases = mixed_cases();
   for (std::size_t budget : {1u, 64u, 100000u}) {
-    ServerMetrics metrics;
-    std::vector<std::unique_ptr<Device>> devices;
-    devices.push_back(fake_device("cpu", false, budget).device);
-    Scheduler scheduler(std::move(devices), fast_options(), metrics);
-    Outcomes outcomes;
-    outcomes.expected = 8;
+    Rig rig({{"cpu", false}}, fast_options(), budget);
+    Outcomes outcomes(8);
     for (std::size_t i = 0; i < 8; ++i) {
-      scheduler.submit(make_task(cases[i]), Clock::now() + std::chrono::seconds(60), outcomes.callback(i));
+      rig.scheduler->submit(make_task(cases[i]), Clock::now() + std::chrono::seconds(60), outcomes.callback(i));
     }
     ASSERT_TRUE(outcomes.wait(std::chrono::seconds(60)));
     for (std::size_t i = 0; i < 8; ++i) {
-      ASSERT_TRUE(outcomes.by_case[i][0].result) << "budget " << budget;
-      EXPECT_EQ(outcomes.by_case[i][0].result->output.dump(), sequential_answer(cases[i])) << "budget " << budget;
+      ASSERT_TRUE(outcomes[i][0].result) << "budget " << budget;
+      EXPECT_EQ(outcomes[i][0].result->output.dump(), sequential_answer(cases[i])) << "budget " << budget;
     }
   }
 }
 
 TEST(Scheduler, GpuFaultMovesWorkToTheCpuAndLosesNothing) {
   const auto cases = mixed_cases();
-  ServerMetrics metrics;
-  auto gpu = fake_device("cuda:0", true);
-  auto cpu = fake_device("cpu", false);
-  gpu.backend->fail_calls = 1000;  // every GPU batch fails until told otherwise
-  FakeBackend* gpu_backend = gpu.backend;
-  FakeBackend* cpu_backend = cpu.backend;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(gpu.device));
-  devices.push_back(std::move(cpu.device));
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
-  EXPECT_EQ(scheduler.devices()[1].state, DeviceState::Standby);
-
-  Outcomes outcomes;
-  outcomes.expected = cases.size();
+  Rig rig({{"cuda:0", true}, {"cpu", false}});
+  rig.backends[0]->fail_calls = 1000;  // every GPU batch fails
+  EXPECT_EQ(rig.scheduler->devices()[1].state, DeviceState::Standby);
+  Outcomes outcomes(cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    scheduler.submit(make_task(cases[i]), Clock::now() + std::chrono::seconds(60), outcomes.callback(i));
+    rig.scheduler->submit(make_task(cases[i]), Clock::now() + std::chrono::seconds(60), outcomes.callback(i));
   }
   ASSERT_TRUE(outcomes.wait(std::chrono::seconds(60)));
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    ASSERT_EQ(outcomes.by_case[i].size(), 1u);
-    ASSERT_TRUE(outcomes.by_case[i][0].result) << outcomes.by_case[i][0].error->what();
-    EXPECT_EQ(outcomes.by_case[i][0].result->output.dump(), sequential_answer(cases[i]));
+    ASSERT_EQ(outcomes[i].size(), 1u);
+    ASSERT_TRUE(outcomes[i][0].result) << outcomes[i][0].error->what();
+    EXPECT_EQ(outcomes[i][0].result->output.dump(), sequential_answer(cases[i]));
   }
-  EXPECT_GE(gpu_backend->calls.load(), 1);
-  EXPECT_GE(cpu_backend->calls.load(), 1);
-  const auto snapshot = scheduler.devices();
+  EXPECT_GE(rig.backends[0]->calls.load(), 1);
+  EXPECT_GE(rig.backends[1]->calls.load(), 1);
+  const auto snapshot = rig.scheduler->devices();
   EXPECT_EQ(snapshot[0].state, DeviceState::Degraded);
   EXPECT_GE(snapshot[0].faults, 1u);
-  EXPECT_THAT(metrics.serialize(), ::testing::HasSubstr("uninlu_device_faults_total{device=\"cuda:0\"}"));
+  EXPECT_THAT(rig.metrics.serialize(), ::testing::HasSubstr("uninlu_device_faults_total{device=\"cuda:0\"}"));
 }
 
 TEST(Scheduler, DegradedDeviceIsRetriedAndRecovers) {
-  ServerMetrics metrics;
-  auto gpu = fake_device("cuda:0", true);
-  gpu.backend->fail_calls = 1;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(gpu.device));
-  devices.push_back(fake_device("cpu", false).device);
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
-  const Case c{"华为在东莞松山湖建设了研发基地", R"J({"公司":null})J"};
-  for (int round = 0; round < 2; ++round) {
-    Outcomes outcomes;
-    outcomes.expected = 1;
-    scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
-    ASSERT_TRUE(outcomes.wait(std::chrono::seconds(30)));
-    ASSERT_TRUE(outcomes.by_case[0][0].result);
-  }
+  Rig rig({{"cuda:0", true}, {"cpu", false}});
+  rig.backends[0]->fail_calls = 1;
+  for (int round = 0; round < 2; ++round) ASSERT_TRUE(run_one(*rig.scheduler, kShort).result);
   // After the first backoff (1 s) the GPU gets a batch again and, since it succeeds, is healthy.
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (scheduler.devices()[0].state != DeviceState::Healthy && Clock::now() < deadline) {
-    Outcomes outcomes;
-    outcomes.expected = 1;
-    scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
-    ASSERT_TRUE(outcomes.wait(std::chrono::seconds(30)));
+  while (rig.scheduler->devices()[0].state != DeviceState::Healthy && Clock::now() < deadline) {
+    ASSERT_TRUE(run_one(*rig.scheduler, kShort).result);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  EXPECT_EQ(scheduler.devices()[0].state, DeviceState::Healthy);
+  EXPECT_EQ(rig.scheduler->devices()[0].state, DeviceState::Healthy);
 }
 
 TEST(Scheduler, FailsARequestWhenEveryAttemptFaults) {
-  ServerMetrics metrics;
-  auto only = fake_device("cpu", false);
-  only.backend->fail_calls = 1000;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(only.device));
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
-  Outcomes outcomes;
-  outcomes.expected = 1;
-  scheduler.submit(make_task({"华为在东莞", R"J({"公司":null})J"}), Clock::now() + std::chrono::seconds(60),
-                   outcomes.callback(0));
-  ASSERT_TRUE(outcomes.wait(std::chrono::seconds(30)));  // 3 attempts with 1 s and 2 s backoffs
-  ASSERT_TRUE(outcomes.by_case[0][0].error);
-  EXPECT_EQ(outcomes.by_case[0][0].error->kind(), ErrorKind::Unavailable);
-  EXPECT_THAT(outcomes.by_case[0][0].error->what(), ::testing::HasSubstr("injected device fault"));
+  Rig rig({{"cpu", false}});
+  rig.backends[0]->fail_calls = 1000;
+  const auto outcome = run_one(*rig.scheduler, kShort);  // 3 attempts with 1 s and 2 s backoffs
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->kind(), ErrorKind::Unavailable);
+  EXPECT_THAT(outcome.error->what(), ::testing::HasSubstr("injected device fault"));
 }
 
 TEST(Scheduler, CancelCompletesOnceWithTheReason) {
-  ServerMetrics metrics;
-  auto dev = fake_device("cpu", false);
-  dev.backend->delay_ms = 200;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(dev.device));
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
-  Outcomes outcomes;
-  outcomes.expected = 1;
-  const auto id = scheduler.submit(make_task({"华为在东莞", R"J({"公司":{"地点":null}})J"}),
-                                   Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
-  scheduler.cancel(id, ErrorKind::Unavailable);
-  scheduler.cancel(id, ErrorKind::Timeout);  // a second cancel does nothing
+  Rig rig({{"cpu", false}});
+  rig.backends[0]->delay_ms = 200;
+  Outcomes outcomes(1);
+  const auto id = rig.scheduler->submit(make_task({"华为在东莞", R"J({"公司":{"地点":null}})J"}),
+                                        Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
+  rig.scheduler->cancel(id, ErrorKind::Unavailable);
+  rig.scheduler->cancel(id, ErrorKind::Timeout);  // a second cancel does nothing
   ASSERT_TRUE(outcomes.wait(std::chrono::seconds(5)));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the running batch finishes and is ignored
-  ASSERT_EQ(outcomes.by_case[0].size(), 1u);
-  ASSERT_TRUE(outcomes.by_case[0][0].error);
-  EXPECT_EQ(outcomes.by_case[0][0].error->kind(), ErrorKind::Unavailable);
-  EXPECT_EQ(scheduler.in_flight(), 0u);
+  ASSERT_EQ(outcomes[0].size(), 1u);
+  ASSERT_TRUE(outcomes[0][0].error);
+  EXPECT_EQ(outcomes[0][0].error->kind(), ErrorKind::Unavailable);
+  EXPECT_EQ(rig.scheduler->in_flight(), 0u);
 }
 
 TEST(Scheduler, ExpiredRequestsTimeOutInTheQueue) {
-  ServerMetrics metrics;
-  auto dev = fake_device("cpu", false);
-  dev.backend->delay_ms = 300;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(dev.device));
   SchedulerOptions options = fast_options();
   options.dynamic_batching = false;  // one request per batch, so the second waits behind the first
-  Scheduler scheduler(std::move(devices), options, metrics);
-  Outcomes outcomes;
-  outcomes.expected = 2;
-  scheduler.submit(make_task({"华为在东莞", R"J({"公司":null})J"}), Clock::now() + std::chrono::seconds(60),
-                   outcomes.callback(0));
-  scheduler.submit(make_task({"华为在东莞", R"J({"公司":null})J"}), Clock::now() + std::chrono::milliseconds(50),
-                   outcomes.callback(1));
+  Rig rig({{"cpu", false}}, options);
+  rig.backends[0]->delay_ms = 300;
+  Outcomes outcomes(2);
+  rig.scheduler->submit(make_task(kShort), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
+  rig.scheduler->submit(make_task(kShort), Clock::now() + std::chrono::milliseconds(50), outcomes.callback(1));
   ASSERT_TRUE(outcomes.wait(std::chrono::seconds(10)));
-  ASSERT_TRUE(outcomes.by_case[0][0].result);
-  ASSERT_TRUE(outcomes.by_case[1][0].error);
-  EXPECT_EQ(outcomes.by_case[1][0].error->kind(), ErrorKind::Timeout);
+  ASSERT_TRUE(outcomes[0][0].result);
+  ASSERT_TRUE(outcomes[1][0].error);
+  EXPECT_EQ(outcomes[1][0].error->kind(), ErrorKind::Timeout);
 }
 
 TEST(Scheduler, RefusesBeyondTheInFlightCapAndWhileDraining) {
-  ServerMetrics metrics;
-  auto dev = fake_device("cpu", false);
-  dev.backend->delay_ms = 100;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(dev.device));
   SchedulerOptions options = fast_options();
   options.max_in_flight = 2;
-  Scheduler scheduler(std::move(devices), options, metrics);
-  Outcomes outcomes;
-  outcomes.expected = 2;
-  const Case c{"华为在东莞", R"J({"公司":null})J"};
-  scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
-  scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), outcomes.callback(1));
+  Rig rig({{"cpu", false}}, options);
+  rig.backends[0]->delay_ms = 100;
+  Scheduler& scheduler = *rig.scheduler;
+  Outcomes outcomes(2);
+  scheduler.submit(make_task(kShort), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
+  scheduler.submit(make_task(kShort), Clock::now() + std::chrono::seconds(60), outcomes.callback(1));
   try {
-    scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), outcomes.callback(2));
+    scheduler.submit(make_task(kShort), Clock::now() + std::chrono::seconds(60), outcomes.callback(2));
     FAIL() << "expected Overloaded";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Overloaded);
   }
   EXPECT_EQ(scheduler.drain(std::chrono::seconds(30)), 0u);  // both finish
   ASSERT_TRUE(outcomes.wait(std::chrono::seconds(1)));
-  EXPECT_TRUE(outcomes.by_case[0][0].result && outcomes.by_case[1][0].result);
+  EXPECT_TRUE(outcomes[0][0].result && outcomes[1][0].result);
   try {
-    scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), [](PredictOutcome) {});
+    scheduler.submit(make_task(kShort), Clock::now() + std::chrono::seconds(60), [](PredictOutcome) {});
     FAIL() << "expected Unavailable";
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
@@ -326,56 +297,38 @@ TEST(Scheduler, RefusesBeyondTheInFlightCapAndWhileDraining) {
 }
 
 TEST(Scheduler, FallbackMovesServingToTheCpuAndRestoreBack) {
-  ServerMetrics metrics;
-  auto gpu = fake_device("cuda:0", true);
-  auto cpu = fake_device("cpu", false);
-  FakeBackend* gpu_backend = gpu.backend;
-  FakeBackend* cpu_backend = cpu.backend;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(std::move(gpu.device));
-  devices.push_back(std::move(cpu.device));
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
-  const Case c{"华为在东莞", R"J({"公司":null})J"};
-  auto run_one = [&] {
-    Outcomes outcomes;
-    outcomes.expected = 1;
-    scheduler.submit(make_task(c), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
-    ASSERT_TRUE(outcomes.wait(std::chrono::seconds(10)));
-    ASSERT_TRUE(outcomes.by_case[0][0].result);
-  };
-  run_one();
-  EXPECT_GT(gpu_backend->calls.load(), 0);
-  EXPECT_EQ(cpu_backend->calls.load(), 0);
-  scheduler.set_fallback(true);
-  EXPECT_EQ(scheduler.devices()[0].state, DeviceState::Disabled);
-  const int gpu_calls = gpu_backend->calls;
-  run_one();
-  EXPECT_EQ(gpu_backend->calls.load(), gpu_calls);
-  EXPECT_GT(cpu_backend->calls.load(), 0);
-  scheduler.set_fallback(false);
-  EXPECT_EQ(scheduler.devices()[1].state, DeviceState::Standby);
-  run_one();
-  EXPECT_GT(gpu_backend->calls.load(), gpu_calls);
+  Rig rig({{"cuda:0", true}, {"cpu", false}});
+  FakeBackend& gpu = *rig.backends[0];
+  FakeBackend& cpu = *rig.backends[1];
+  ASSERT_TRUE(run_one(*rig.scheduler, kShort).result);
+  EXPECT_GT(gpu.calls.load(), 0);
+  EXPECT_EQ(cpu.calls.load(), 0);
+  rig.scheduler->set_fallback(true);
+  EXPECT_EQ(rig.scheduler->devices()[0].state, DeviceState::Disabled);
+  const int gpu_calls = gpu.calls;
+  ASSERT_TRUE(run_one(*rig.scheduler, kShort).result);
+  EXPECT_EQ(gpu.calls.load(), gpu_calls);
+  EXPECT_GT(cpu.calls.load(), 0);
+  rig.scheduler->set_fallback(false);
+  EXPECT_EQ(rig.scheduler->devices()[1].state, DeviceState::Standby);
+  ASSERT_TRUE(run_one(*rig.scheduler, kShort).result);
+  EXPECT_GT(gpu.calls.load(), gpu_calls);
 }
 
 TEST(Scheduler, PromptLimitFailsTheRequest) {
-  ServerMetrics metrics;
-  std::vector<std::unique_ptr<Device>> devices;
-  devices.push_back(fake_device("cpu", false).device);
-  Scheduler scheduler(std::move(devices), fast_options(), metrics);
+  Rig rig({{"cpu", false}});
   PipelineLimits limits;
   limits.max_prompts = 3;  // 2 keys x 2 windows already need 4
   std::string text;
   for (int i = 0; i < 30; ++i) text += "中国选手谷爱凌在北京获得金牌";
   auto task = std::make_unique<PredictionTask>(
       tokenizer(), text, Schema::parse(R"J({"人物":{"时间":null,"地点":null},"地点":null})J", limits), false, limits);
-  Outcomes outcomes;
-  outcomes.expected = 1;
-  scheduler.submit(std::move(task), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
+  Outcomes outcomes(1);
+  rig.scheduler->submit(std::move(task), Clock::now() + std::chrono::seconds(60), outcomes.callback(0));
   ASSERT_TRUE(outcomes.wait(std::chrono::seconds(10)));
-  ASSERT_TRUE(outcomes.by_case[0][0].error);
-  EXPECT_EQ(outcomes.by_case[0][0].error->kind(), ErrorKind::LimitExceeded);
-  EXPECT_THAT(outcomes.by_case[0][0].error->what(), ::testing::HasSubstr("max_prompts"));
+  ASSERT_TRUE(outcomes[0][0].error);
+  EXPECT_EQ(outcomes[0][0].error->kind(), ErrorKind::LimitExceeded);
+  EXPECT_THAT(outcomes[0][0].error->what(), ::testing::HasSubstr("max_prompts"));
 }
 
 }  // namespace
