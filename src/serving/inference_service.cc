@@ -3,7 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <limits>
+#include <optional>
+#include <unordered_map>
 
+#include "monitor/gpu_log.h"
+#include "monitor/gpu_monitor.h"
 #include "monitor/process_memory.h"
 #include "pipeline/prediction.h"
 #include "pipeline/schema.h"
@@ -11,6 +17,10 @@
 #include "serving/metrics.h"
 #include "serving/scheduler.h"
 #include "text/bert_tokenizer.h"
+
+#if UNINLU_WITH_CUDA
+#include "kernels/cuda/cuda_runtime_info.h"
+#endif
 
 #ifndef UNINLU_VERSION
 #define UNINLU_VERSION "0.1.0"
@@ -28,6 +38,29 @@ nlohmann::ordered_json limits_json(const PipelineLimits& l) {
           {"max_prompts", l.max_prompts}};
 }
 
+#if UNINLU_WITH_CUDA
+// The CUDA ordinals behind a GPU device name: "cuda:0" -> {0}, "cuda:0+1" (a layer-split pair) -> {0, 1}.
+std::vector<int> gpu_ordinals(const std::string& device) {
+  std::vector<int> out;
+  if (device.rfind("cuda:", 0) != 0) return out;
+  std::size_t at = 5;
+  while (at < device.size()) {
+    std::size_t end = device.find('+', at);
+    if (end == std::string::npos) end = device.size();
+    try {
+      out.push_back(std::stoi(device.substr(at, end - at)));
+    } catch (const std::exception&) {
+      return {};
+    }
+    at = end + 1;
+  }
+  return out;
+}
+#endif
+
+// NVML's "n/a" (a negative reading) as NaN for Prometheus gauges.
+double gauge_value(double v) { return v < 0 ? std::numeric_limits<double>::quiet_NaN() : v; }
+
 class InferenceService final : public Service {
  public:
   explicit InferenceService(const ServiceOptions& options) : options_(options) {
@@ -40,9 +73,14 @@ class InferenceService final : public Service {
     for (const auto& d : scheduler_->devices()) names += (names.empty() ? "" : ", ") + d.name + " (" + device_state_name(d.state) + ")";
     spdlog::info("model {} loaded in {:.2f} s ({} parameters, {}); devices: {}", model_.path, seconds,
                  model_.parameter_count, model_.format, names);
+    start_gpu_monitor();
   }
 
-  ~InferenceService() override { scheduler_.reset(); }
+  // The monitor's thread reads the scheduler: it stops first.
+  ~InferenceService() override {
+    gpu_monitor_.reset();
+    scheduler_.reset();
+  }
 
   RequestId predict(PredictRequest request, std::chrono::steady_clock::time_point deadline,
                     PredictCallback done) override {
@@ -60,7 +98,22 @@ class InferenceService final : public Service {
   nlohmann::ordered_json health() override {
     nlohmann::ordered_json devices = nlohmann::ordered_json::array();
     std::vector<std::string> serving_on;
-    double gpu_used = 0, gpu_total = 0;
+    // The original app's GPU fields over the GPUs we serve on: mean utilization, summed memory.
+    double gpu_used = 0, gpu_total = 0, gpu_utilization = 0;
+    int utilization_count = 0, legacy_count = 0;
+    const std::vector<GpuSample> samples = gpu_monitor_ ? gpu_monitor_->latest() : std::vector<GpuSample>{};
+    const auto add_to_legacy = [&](const GpuSample& sample) {
+      ++legacy_count;
+      if (sample.utilization_percent >= 0) {
+        gpu_utilization += sample.utilization_percent;
+        ++utilization_count;
+      }
+      if (sample.memory_used_bytes >= 0 && sample.memory_total_bytes >= 0) {
+        gpu_used += sample.memory_used_bytes;
+        gpu_total += sample.memory_total_bytes;
+      }
+    };
+    bool any_gpu_device = false;
     bool any_healthy = false;
     for (const auto& d : scheduler_->devices()) {
       nlohmann::ordered_json j;
@@ -77,12 +130,35 @@ class InferenceService final : public Service {
         j["memory_used_bytes"] = used;
         j["memory_total_bytes"] = total;
         metrics_.set_device_memory(d.name, used, total);
+      } else {
+        nlohmann::ordered_json gpus = nlohmann::ordered_json::array();
+        double used = 0, total = 0;
+        for (const auto& sample : samples) {
+          const auto bound = gpu_bindings_.find(sample.uuid);
+          if (bound == gpu_bindings_.end() || bound->second.device != d.name) continue;
+          gpus.push_back(gpu_json(bound->second.gpu, sample));
+          add_to_legacy(sample);
+          if (sample.memory_used_bytes >= 0 && sample.memory_total_bytes >= 0) {
+            used += sample.memory_used_bytes;
+            total += sample.memory_total_bytes;
+          }
+        }
+        if (!gpus.empty()) {  // from NVML: the whole GPU's memory, not only ours
+          j["memory_used_bytes"] = used;
+          j["memory_total_bytes"] = total;
+        }
+        j["gpus"] = std::move(gpus);
       }
       if (d.state == DeviceState::Healthy) {
         any_healthy = true;
         serving_on.push_back(d.name);
       }
+      any_gpu_device = any_gpu_device || d.is_gpu;
       devices.push_back(std::move(j));
+    }
+    // GPUs we could not match to our devices (no UUID from NVML or CUDA): count every GPU NVML sees.
+    if (any_gpu_device && legacy_count == 0) {
+      for (const auto& sample : samples) add_to_legacy(sample);
     }
     const bool accepting = scheduler_->accepting();
     nlohmann::ordered_json out;
@@ -94,8 +170,10 @@ class InferenceService final : public Service {
     out["devices"] = std::move(devices);
     out["queue_depth"] = scheduler_->queue_depth();
     out["in_flight"] = scheduler_->in_flight();
-    // The original app's fields (MiB, and percent; zero without a GPU).
-    out["gpu_utilization"] = 0.0;
+    out["gpu_monitor"] = gpu_monitor_json();
+    // The original app's fields (percent, and MiB; zero without a GPU). Several GPUs: the mean
+    // utilization and the summed memory of the GPUs we serve on.
+    out["gpu_utilization"] = utilization_count > 0 ? gpu_utilization / utilization_count : 0.0;
     out["gpu_memory_used"] = gpu_used / kMiB;
     out["gpu_memory_total"] = gpu_total / kMiB;
     return out;
@@ -167,11 +245,117 @@ class InferenceService final : public Service {
     return out;
   }
 
+  // ---- GPU monitoring: NVML samples -> metrics, /health and gpu.log (docs/gpu.md, "Monitoring") ----
+
+  struct GpuBinding {
+    std::string device;  // our Device ("cuda:0", "cuda:0+1")
+    std::string gpu;     // the GPU's CUDA name ("cuda:1"): the metrics label
+  };
+
+  void start_gpu_monitor() {
+    bool any_gpu = false;
+    for (const auto& d : scheduler_->devices()) any_gpu = any_gpu || d.is_gpu;
+    if (!any_gpu && options_.gpu_log_path.empty()) return;
+#if UNINLU_WITH_CUDA
+    // NVML numbers GPUs in PCI order, CUDA by speed and CUDA_VISIBLE_DEVICES: match them by UUID.
+    for (const auto& d : scheduler_->devices()) {
+      if (!d.is_gpu) continue;
+      for (int ordinal : gpu_ordinals(d.name)) {
+        const std::string uuid = cuda::device_uuid(ordinal);
+        if (!uuid.empty()) gpu_bindings_[uuid] = {d.name, "cuda:" + std::to_string(ordinal)};
+      }
+    }
+#endif
+    if (!options_.gpu_log_path.empty()) {
+      gpu_log_ = std::make_unique<GpuLogWriter>(options_.gpu_log_path);
+      if (!gpu_log_->ok()) spdlog::warn("gpu log: {}", gpu_log_->error());
+    }
+    GpuMonitorOptions monitor;
+    monitor.interval = std::chrono::seconds(std::max(1, options_.gpu_log_interval_s));
+    // A testing knob: another NVML (the tests' fake one) instead of the driver's.
+    if (const char* library = std::getenv("UNINLU_NVML_LIBRARY"); library != nullptr && *library != '\0') {
+      monitor.library = library;
+    }
+    gpu_monitor_ = std::make_unique<GpuMonitor>(monitor, [this](const std::vector<GpuSample>& samples) {
+      on_gpu_sample(samples);
+    });
+    if (!gpu_monitor_->active()) {
+      spdlog::info("GPU monitoring off: {}", gpu_monitor_->why_inactive());
+    } else {
+      spdlog::info("GPU monitoring: {} GPU(s) through NVML every {} s{}", gpu_monitor_->latest().size(),
+                   options_.gpu_log_interval_s, gpu_log_ ? ", logged to " + gpu_log_->path() : std::string());
+    }
+  }
+
+  // On the monitor's thread: Prometheus gauges, and one gpu.log line per GPU. Never throws.
+  void on_gpu_sample(const std::vector<GpuSample>& samples) noexcept {
+    try {
+      const auto devices = scheduler_->devices();
+      const auto now = std::chrono::system_clock::now();
+      std::vector<std::string> lines;
+      for (const auto& sample : samples) {
+        const auto bound = gpu_bindings_.find(sample.uuid);
+        const bool ours = bound != gpu_bindings_.end();
+        const std::string label = ours ? bound->second.gpu : "nvml:" + std::to_string(sample.index);
+        if (sample.ok) {
+          metrics_.set_gpu_sample(label, gauge_value(sample.utilization_percent), gauge_value(sample.temperature_c),
+                                  sample.ecc_uncorrected ? static_cast<double>(*sample.ecc_uncorrected)
+                                                         : std::numeric_limits<double>::quiet_NaN());
+          if (sample.memory_used_bytes >= 0 && sample.memory_total_bytes >= 0) {
+            metrics_.set_device_memory(label, sample.memory_used_bytes, sample.memory_total_bytes);
+          }
+        }
+        if (!gpu_log_) continue;
+        std::optional<GpuLogDevice> device;
+        if (ours) {
+          for (const auto& d : devices) {
+            if (d.name == bound->second.device) device = GpuLogDevice{d.name, device_state_name(d.state), d.batches};
+          }
+        }
+        lines.push_back(format_gpu_log_line(now, sample, device));
+      }
+      if (gpu_log_) gpu_log_->write(lines);
+    } catch (const std::exception& e) {
+      spdlog::warn("gpu monitor: {}", e.what());
+    }
+  }
+
+  static nlohmann::ordered_json gpu_json(const std::string& gpu, const GpuSample& s) {
+    nlohmann::ordered_json j;
+    j["gpu"] = gpu;
+    j["nvml_index"] = s.index;
+    j["name"] = s.name;
+    j["utilization_percent"] = s.utilization_percent >= 0 ? nlohmann::ordered_json(s.utilization_percent) : nullptr;
+    j["memory_used_bytes"] = s.memory_used_bytes >= 0 ? nlohmann::ordered_json(s.memory_used_bytes) : nullptr;
+    j["memory_total_bytes"] = s.memory_total_bytes >= 0 ? nlohmann::ordered_json(s.memory_total_bytes) : nullptr;
+    j["temperature_c"] = s.temperature_c >= 0 ? nlohmann::ordered_json(s.temperature_c) : nullptr;
+    j["ecc_uncorrected_errors"] = s.ecc_uncorrected ? nlohmann::ordered_json(*s.ecc_uncorrected) : nullptr;
+    if (!s.error.empty()) j["error"] = s.error;
+    return j;
+  }
+
+  nlohmann::ordered_json gpu_monitor_json() const {
+    nlohmann::ordered_json j;
+    j["active"] = gpu_monitor_ != nullptr && gpu_monitor_->active();
+    if (!gpu_monitor_) {
+      j["reason"] = "no GPU device and no gpu log";
+    } else if (!gpu_monitor_->active()) {
+      j["reason"] = gpu_monitor_->why_inactive();
+    } else {
+      j["interval_s"] = options_.gpu_log_interval_s;
+    }
+    if (gpu_log_) j["log"] = gpu_log_->path();
+    return j;
+  }
+
   ServiceOptions options_;
   ServerMetrics metrics_;
   ModelDir model_;
   std::shared_ptr<BertTokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unordered_map<std::string, GpuBinding> gpu_bindings_;  // NVML UUID -> our device; set before the monitor
+  std::unique_ptr<GpuLogWriter> gpu_log_;
+  std::unique_ptr<GpuMonitor> gpu_monitor_;
 };
 
 }  // namespace

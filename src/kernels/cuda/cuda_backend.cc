@@ -1,0 +1,812 @@
+#include "kernels/cuda/cuda_backend.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <unordered_map>
+#include <utility>
+
+#include "core/error.h"
+#include "engine/hint_cache.h"
+#include "engine/hint_dedup.h"
+#include "kernels/cuda/classifier_kernels.h"
+#include "kernels/cuda/copy_kernels.h"
+#include "kernels/cuda/cuda_error.h"
+#include "kernels/cuda/device_context.h"
+#include "kernels/cuda/fault_injection.h"
+#include "kernels/cuda/staged_upload.h"
+
+namespace uninlu {
+
+using cuda::ArenaCarver;
+using cuda::DeviceContext;
+using cuda::DeviceGuard;
+using cuda::GemmType;
+using cuda::StagedUpload;
+
+namespace {
+
+// The running states of one embedding stage (text windows or hints) and its layers' scratch.
+struct StageBuffers {
+  float* hidden = nullptr;     // [rows, H] fp32
+  void* hidden_low = nullptr;  // [rows, H] gemm type; null for fp32
+  cuda::LayerScratch layer;
+};
+
+StageBuffers carve_stage(ArenaCarver& arena, int rows, const cuda::LayerDims& dims) {
+  StageBuffers b;
+  const std::size_t n = static_cast<std::size_t>(rows) * static_cast<std::size_t>(dims.hidden);
+  b.hidden = arena.take<float>(n);
+  b.hidden_low = dims.type == GemmType::F32 ? nullptr : arena.take_bytes(n * cuda::gemm_type_size(dims.type));
+  b.layer = cuda::carve_layer_scratch(arena, rows, dims);
+  return b;
+}
+
+// An embedding stage's tokens on the host: every sequence stacked, no padding.
+struct HostTokens {
+  std::vector<std::int32_t> ids, positions, types;
+  cuda::HostAttentionLayout layout;
+
+  int rows() const noexcept { return static_cast<int>(ids.size()); }
+  void clear() {
+    ids.clear();
+    positions.clear();
+    types.clear();
+    layout.clear();
+  }
+  void append(std::span<const std::int32_t> sequence, int position_offset, int token_type) {
+    const int begin = rows();
+    const int n = static_cast<int>(sequence.size());
+    ids.insert(ids.end(), sequence.begin(), sequence.end());
+    for (int j = 0; j < n; ++j) {
+      positions.push_back(position_offset + j);
+      types.push_back(token_type);
+    }
+    layout.add(begin, n, n, begin);
+  }
+};
+
+// Where an embedding stage's inputs sit in an upload.
+struct StagePieces {
+  StagedUpload::Piece ids = 0, positions = 0, types = 0, sequences = 0, tiles = 0;
+};
+
+StagePieces add_stage_inputs(StagedUpload& up, const HostTokens& t) {
+  StagePieces p;
+  p.ids = up.add(std::span(t.ids));
+  p.positions = up.add(std::span(t.positions));
+  p.types = up.add(std::span(t.types));
+  p.sequences = up.add(std::span(t.layout.sequences));
+  p.tiles = up.add(std::span(t.layout.tiles));
+  return p;
+}
+
+// Bytes the inputs of a stage of `rows` rows take in an upload, at worst (one sequence per row).
+void add_worst_stage_inputs(StagedUpload& up, std::size_t rows) {
+  up.add_bytes(nullptr, rows * sizeof(std::int32_t));
+  up.add_bytes(nullptr, rows * sizeof(std::int32_t));
+  up.add_bytes(nullptr, rows * sizeof(std::int32_t));
+  up.add_bytes(nullptr, rows * sizeof(cuda::AttentionSequence));
+  up.add_bytes(nullptr, rows * sizeof(cuda::AttentionTile));
+}
+
+struct LayoutPieces {
+  StagedUpload::Piece sequences = 0, tiles = 0, residual_rows = 0;
+};
+
+LayoutPieces add_layout(StagedUpload& up, const cuda::HostAttentionLayout& layout) {
+  return {up.add(std::span(layout.sequences)), up.add(std::span(layout.tiles)), up.add(std::span(layout.residual_rows))};
+}
+
+cuda::DeviceAttentionLayout device_layout(const StagedUpload& up, std::byte* base, const LayoutPieces& p,
+                                          const cuda::HostAttentionLayout& layout) {
+  cuda::DeviceAttentionLayout d;
+  d.sequences = up.on_device<cuda::AttentionSequence>(base, p.sequences);
+  d.tiles = up.on_device<cuda::AttentionTile>(base, p.tiles);
+  d.tile_count = static_cast<int>(layout.tiles.size());
+  d.out_rows = layout.out_rows;
+  d.residual_rows = layout.pruned ? up.on_device<std::int32_t>(base, p.residual_rows) : nullptr;
+  return d;
+}
+
+// What a cross call carves from the arena(s). With one GPU both carvers are the same object.
+struct CrossBuffers {
+  std::byte* inputs_a = nullptr;     // the text GPU's upload (the hint stage's tokens; everything with one GPU)
+  std::byte* inputs_b = nullptr;     // the cross GPU's upload (== inputs_a with one GPU)
+  StageBuffers hint;                 // the hint stage, on the text GPU
+  float* computed_hints = nullptr;   // computed hint states as the cross GPU sees them
+  StageBuffers cross;                // [text ; hint] rows through the cross layers
+  float* logits = nullptr;           // [text rows, 2]
+};
+
+enum class Rebuild { None, Soft, Full };
+
+}  // namespace
+
+class CudaBackend::Impl {
+ public:
+  Impl(std::shared_ptr<const cuda::ModelImage> image, const CudaBackendOptions& options)
+      : image_(std::move(image)),
+        options_(options),
+        split_(options.cross_device >= 0 && options.cross_device != options.device),
+        hidden_(image_->hidden),
+        hint_cache_(options.hint_cache_bytes) {
+    if (cuda::gemm_type_for(options.precision) != image_->gemm_type) {
+      fail(ErrorKind::Internal, "CUDA backend: the weight image was built for another precision; this is a bug");
+    }
+    name_ = "cuda:" + std::to_string(options.device) + (split_ ? "+" + std::to_string(options.cross_device) : "");
+    dims_.hidden = image_->hidden;
+    dims_.intermediate = image_->intermediate;
+    dims_.attention = {image_->heads, image_->head_dim()};
+    dims_.type = image_->gemm_type;
+    faults_ = cuda::FaultInjector(options.fault_injection ? *options.fault_injection
+                                                          : cuda::FaultInjector::spec_from_environment(),
+                                  name_);
+    if (faults_.enabled()) spdlog::warn("{}: fault injection on: {}", name_, faults_.describe());
+    check_ordinals();
+    reserved_tokens_ = std::max<std::size_t>(options.reserve_tokens, 1);
+    create_contexts();
+  }
+
+  ~Impl() {
+    // Release everything with no work pending (a destructor must not throw; errors are ignored).
+    quiesce();
+  }
+
+  std::vector<std::shared_ptr<const TextStates>> run_text(std::span<const TextInput> batch) {
+    if (batch.empty()) return {};
+    for (std::size_t i = 0; i < batch.size(); ++i) check_sequence(batch[i].ids, 0, "text window", i);
+    return guarded([&] { return run_text_impl(batch); });
+  }
+
+  std::vector<TextStates> run_hint(std::span<const HintInput> batch) {
+    if (batch.empty()) return {};
+    for (std::size_t i = 0; i < batch.size(); ++i) check_sequence(batch[i].ids, batch[i].position_offset, "hint", i);
+    return guarded([&] { return run_hint_impl(batch); });
+  }
+
+  std::vector<SpanLogits> run_cross(std::span<const CrossInput> batch) {
+    if (batch.empty()) return {};
+    for (std::size_t i = 0; i < batch.size(); ++i) check_text_states(batch[i], i);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      check_sequence(batch[i].hint.ids, batch[i].hint.position_offset, "hint", i);
+    }
+    return guarded([&] { return run_cross_impl(batch); });
+  }
+
+  void reserve_tokens(std::size_t tokens) {
+    reserved_tokens_ = std::max<std::size_t>(tokens, 1);
+    guarded([&] {
+      reserve_contexts();
+      return 0;
+    });
+  }
+
+  std::size_t activation_bytes(std::size_t tokens) const {
+    const WorstCase w = worst_case(tokens);
+    return std::max(w.arena_a, w.arena_b);
+  }
+
+  std::size_t weight_bytes() const noexcept { return image_->bytes(); }
+  Precision precision() const noexcept { return options_.precision; }
+  const std::string& name() const noexcept { return name_; }
+  int device() const noexcept { return options_.device; }
+  int cross_device() const noexcept { return split_ ? options_.cross_device : options_.device; }
+
+  std::string describe() const {
+    std::string out = name_;
+    for (int d : ordinals()) {
+      cudaDeviceProp prop{};
+      if (cudaGetDeviceProperties(&prop, d) == cudaSuccess) {
+        out += std::string(" [") + prop.name + ", " + std::to_string(prop.totalGlobalMem >> 20) + " MiB]";
+      } else {
+        (void)cudaGetLastError();
+      }
+    }
+    out += std::string(", ") + precision_name(options_.precision) + ", weights " +
+           std::to_string(image_->bytes() >> 20) + " MiB";
+    if (text_ctx_) {
+      out += ", arena " + std::to_string(text_ctx_->arena().capacity() >> 20) + " MiB";
+      if (split_ && cross_ctx_ != nullptr) out += " + " + std::to_string(cross_ctx_->arena().capacity() >> 20) + " MiB";
+      out += ", " + text_ctx_->gemm().describe();
+    }
+    out += ", hint cache " + std::to_string(hint_cache_.entries()) + " entries " + std::to_string(hint_cache_.hits()) +
+           " hits " + std::to_string(hint_cache_.misses()) + " misses";
+    if (faults_.enabled()) out += ", fault injection " + faults_.describe();
+    return out;
+  }
+
+ private:
+  // ---- device state -----------------------------------------------------------------------------------
+
+  std::vector<int> ordinals() const {
+    std::vector<int> out{options_.device};
+    if (split_) out.push_back(options_.cross_device);
+    return out;
+  }
+
+  void check_ordinals() const {
+    int count = 0;
+    UNINLU_CUDA_CHECK(cudaGetDeviceCount(&count));
+    for (int d : ordinals()) {
+      if (d < 0 || d >= count) {
+        fail(ErrorKind::Usage, "cuda:" + std::to_string(d) + " does not exist (" + std::to_string(count) +
+                                   " GPU(s) visible)");
+      }
+    }
+  }
+
+  void create_contexts() {
+    const cuda::GemmOptions gemm{options_.gemm_workspace_bytes, options_.allow_tf32};
+    if (!split_) {
+      text_ctx_ = std::make_unique<DeviceContext>(options_.device, *image_, true, true, gemm, name_);
+      cross_ctx_ = text_ctx_.get();
+    } else {
+      text_ctx_ = std::make_unique<DeviceContext>(options_.device, *image_, true, false, gemm, name_ + " text");
+      cross_owned_ =
+          std::make_unique<DeviceContext>(options_.cross_device, *image_, false, true, gemm, name_ + " cross");
+      cross_ctx_ = cross_owned_.get();
+      enable_peer_access();
+    }
+    reserve_contexts();
+  }
+
+  void destroy_contexts() noexcept {
+    cross_ctx_ = nullptr;
+    cross_owned_.reset();
+    text_ctx_.reset();
+  }
+
+  // Direct GPU-to-GPU copies for the layer split when the pair allows it; cudaMemcpyPeerAsync stages
+  // through the host otherwise, so this is an optimisation only.
+  void enable_peer_access() {
+    int can = 0;
+    UNINLU_CUDA_CHECK(cudaDeviceCanAccessPeer(&can, options_.cross_device, options_.device));
+    if (can == 0) {
+      spdlog::info("{}: no peer access between the GPUs; activations move through host memory", name_);
+      return;
+    }
+    DeviceGuard guard(options_.cross_device);
+    const cudaError_t status = cudaDeviceEnablePeerAccess(options_.device, 0);
+    if (status == cudaErrorPeerAccessAlreadyEnabled) {
+      (void)cudaGetLastError();
+    } else {
+      UNINLU_CUDA_CHECK(status);
+    }
+  }
+
+  struct WorstCase {
+    std::size_t arena_a = 0, arena_b = 0, upload_a = 0, upload_b = 0, download_a = 0, download_b = 0;
+  };
+
+  // Arena and staging bytes for the largest call of `tokens` tokens: a text call of `tokens` one-token
+  // windows, or a cross call whose rows are all text and all hint rows at once (an over-estimate: a real
+  // batch splits its rows between the two). Uses the same carve functions as the calls themselves.
+  WorstCase worst_case(std::size_t tokens) const {
+    const int t = static_cast<int>(std::min<std::size_t>(tokens, 1u << 28));
+    const std::size_t n = static_cast<std::size_t>(t);
+    const std::size_t row_bytes = static_cast<std::size_t>(hidden_) * sizeof(float);
+    WorstCase w;
+    // Text call (and the hint stage alone): on the text GPU.
+    StagedUpload stage_up;
+    add_worst_stage_inputs(stage_up, n);
+    ArenaCarver text_call;
+    text_call.take_bytes(stage_up.bytes());
+    carve_stage(text_call, t, dims_);
+    // Cross call.
+    StagedUpload cross_up;
+    cross_up.add_bytes(nullptr, n * row_bytes);                                  // uploaded text + cached hint rows
+    cross_up.add_bytes(nullptr, n * sizeof(std::int32_t));                       // source rows
+    cross_up.add_bytes(nullptr, 2 * n * sizeof(cuda::AttentionSequence));        // both layouts
+    cross_up.add_bytes(nullptr, 2 * n * sizeof(cuda::AttentionTile));
+    cross_up.add_bytes(nullptr, n * sizeof(std::int32_t));                       // residual rows
+    ArenaCarver cross_b;
+    if (split_) {
+      cross_b.take_bytes(cross_up.bytes());
+      cross_b.take<float>(n * static_cast<std::size_t>(hidden_));  // computed hints copied over
+      carve_stage(cross_b, t, dims_);
+      cross_b.take<float>(2 * n);
+      w.arena_a = text_call.used();
+      w.arena_b = cross_b.used();
+      w.upload_a = stage_up.bytes();
+      w.upload_b = cross_up.bytes();
+    } else {
+      StagedUpload both = stage_up;
+      both.add_bytes(nullptr, cross_up.bytes());
+      ArenaCarver cross_a;
+      cross_a.take_bytes(both.bytes());
+      carve_stage(cross_a, t, dims_);  // hint stage
+      carve_stage(cross_a, t, dims_);  // cross stage
+      cross_a.take<float>(2 * n);
+      w.arena_a = w.arena_b = std::max(text_call.used(), cross_a.used());
+      w.upload_a = w.upload_b = both.bytes();
+    }
+    w.download_a = n * row_bytes;
+    w.download_b = n * row_bytes + 2 * n * sizeof(float);
+    return w;
+  }
+
+  void reserve_contexts() {
+    const WorstCase w = worst_case(reserved_tokens_);
+    text_ctx_->arena().reserve(w.arena_a);
+    text_ctx_->upload().reserve(w.upload_a);
+    text_ctx_->download().reserve(split_ ? w.download_a : std::max(w.download_a, w.download_b));
+    if (split_) {
+      cross_ctx_->arena().reserve(w.arena_b);
+      cross_ctx_->upload().reserve(w.upload_b);
+      cross_ctx_->download().reserve(w.download_b);
+    }
+  }
+
+  // Waits for both streams, ignoring errors (before host staging is reused after a failed call, and at
+  // destruction).
+  void quiesce() noexcept {
+    for (DeviceContext* ctx : {text_ctx_.get(), cross_ctx_}) {
+      if (ctx == nullptr) continue;
+      cuda::release_on(ctx->device(), [ctx] {
+        (void)cudaStreamSynchronize(ctx->stream());
+        (void)cudaGetLastError();
+      });
+    }
+  }
+
+  // Runs one call's device work: first the rebuild a previous fault asked for, then fault injection,
+  // then `work`; a CUDA fault marks the state for rebuilding before the next call.
+  template <class Work>
+  auto guarded(Work&& work) -> decltype(work()) {
+    if (rebuild_ != Rebuild::None) rebuild();
+    // A status some earlier call ignored (describe(), a release) must not be taken for this call's first
+    // kernel launch failing: launches are checked with cudaGetLastError. (A sticky error is not cleared by
+    // this; the call's first CUDA operation reports it.)
+    (void)cudaGetLastError();
+    try {
+      if (faults_.enabled()) {
+        if (const auto fault = faults_.next_call()) cuda::throw_injected_fault(*fault, name_, faults_.calls());
+      }
+      return work();
+    } catch (const cuda::CudaOutOfMemory&) {
+      // Allocations happen before a call's first kernel, and a failed one leaves its arena empty: the
+      // state is consistent and the next call simply tries again.
+      quiesce();
+      throw;
+    } catch (const cuda::CudaError& e) {
+      on_device_error(e);
+      throw;
+    } catch (...) {
+      quiesce();
+      throw;
+    }
+  }
+
+  void on_device_error(const cuda::CudaError& e) noexcept {
+    // A sticky error fails every later call of the context; a transient one does not persist. Probe.
+    bool sticky = e.sticky();
+    for (int d : ordinals()) {
+      cuda::release_on(d, [&sticky] {
+        const cudaError_t status = cudaDeviceSynchronize();
+        (void)cudaGetLastError();
+        if (status != cudaSuccess) sticky = true;
+      });
+    }
+    const Rebuild wanted = sticky ? Rebuild::Full : Rebuild::Soft;
+    if (wanted == Rebuild::Full || rebuild_ == Rebuild::None) rebuild_ = wanted;
+    spdlog::error("{}: {}; before its next batch it {}", name_, e.what(),
+                  sticky ? "resets the device and re-uploads its weights" : "rebuilds its device state");
+  }
+
+  void rebuild() {
+    const Rebuild kind = rebuild_;
+    quiesce();
+    destroy_contexts();
+    (void)cudaGetLastError();  // what the releases above ignored
+    if (kind == Rebuild::Full) {
+      for (int d : ordinals()) {
+        DeviceGuard guard(d);
+        UNINLU_CUDA_CHECK(cudaDeviceReset());
+      }
+      (void)cudaGetLastError();
+    }
+    create_contexts();  // throws (and the rebuild stays pending) when the device is still unusable
+    rebuild_ = Rebuild::None;
+    spdlog::info("{}: device state rebuilt{}", name_, kind == Rebuild::Full ? " after a device reset" : "");
+  }
+
+  // ---- validation (the CPU backend's checks and messages) ---------------------------------------------
+
+  void check_sequence(std::span<const std::int32_t> ids, int position_offset, const char* what,
+                      std::size_t index) const {
+    const std::string where = std::string(what) + " " + std::to_string(index);
+    if (ids.empty()) fail(ErrorKind::InvalidInput, where + " is empty");
+    if (position_offset < 0) {
+      fail(ErrorKind::InvalidInput, where + ": negative position_offset " + std::to_string(position_offset));
+    }
+    if (static_cast<std::int64_t>(position_offset) + static_cast<std::int64_t>(ids.size()) > image_->max_positions) {
+      fail(ErrorKind::InvalidInput, where + ": " + std::to_string(ids.size()) + " tokens from position " +
+                                        std::to_string(position_offset) + " go past max_position_embeddings (" +
+                                        std::to_string(image_->max_positions) + ")");
+    }
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (ids[j] < 0 || ids[j] >= image_->vocab) {
+        fail(ErrorKind::InvalidInput, where + ": token id " + std::to_string(ids[j]) + " at " + std::to_string(j) +
+                                          " is outside the vocabulary (" + std::to_string(image_->vocab) +
+                                          " entries)");
+      }
+    }
+  }
+
+  void check_text_states(const CrossInput& item, std::size_t index) const {
+    const std::string where = "cross item " + std::to_string(index);
+    const TextStates* text = item.text.get();
+    if (text == nullptr) fail(ErrorKind::InvalidInput, where + " has no text states");
+    if (text->len <= 0 || text->hidden != hidden_ ||
+        text->values.size() != static_cast<std::size_t>(text->len) * static_cast<std::size_t>(hidden_)) {
+      fail(ErrorKind::InvalidInput, where + ": text states are " + std::to_string(text->len) + " x " +
+                                        std::to_string(text->hidden) + " with " + std::to_string(text->values.size()) +
+                                        " values; this model needs len >= 1 rows of " + std::to_string(hidden_));
+    }
+    if (item.hint.position_offset < text->len) {
+      fail(ErrorKind::InvalidInput, where + ": the hint's position_offset " +
+                                        std::to_string(item.hint.position_offset) + " is inside the text window (" +
+                                        std::to_string(text->len) +
+                                        " tokens): hint positions start after the (padded) window");
+    }
+  }
+
+  // ---- the stages ---------------------------------------------------------------------------------------
+
+  // Embeddings, then the text layers, on the text GPU's stream; the states land in b.hidden.
+  void encode(DeviceContext& ctx, const StagedUpload& up, std::byte* inputs, const StagePieces& p,
+              const HostTokens& tokens, const StageBuffers& b) {
+    const int rows = tokens.rows();
+    cuda::embed_tokens(ctx.text().embeddings, up.on_device<std::int32_t>(inputs, p.ids),
+                       up.on_device<std::int32_t>(inputs, p.positions), up.on_device<std::int32_t>(inputs, p.types),
+                       rows, b.hidden, b.hidden_low, dims_.type, ctx.stream());
+    cuda::DeviceAttentionLayout layout;
+    layout.sequences = up.on_device<cuda::AttentionSequence>(inputs, p.sequences);
+    layout.tiles = up.on_device<cuda::AttentionTile>(inputs, p.tiles);
+    layout.tile_count = static_cast<int>(tokens.layout.tiles.size());
+    layout.out_rows = tokens.layout.out_rows;
+    for (const auto& layer : ctx.text().layers) {
+      cuda::encoder_layer_forward(layer, dims_, b.hidden, b.hidden_low, rows, layout, b.layer, ctx.gemm(),
+                                  ctx.stream());
+    }
+  }
+
+  std::vector<std::shared_ptr<const TextStates>> run_text_impl(std::span<const TextInput> batch) {
+    tokens_.clear();
+    for (const auto& in : batch) tokens_.append(in.ids, 0, 0);
+    tokens_.layout.finish();
+    const int rows = tokens_.rows();
+    DeviceContext& ctx = *text_ctx_;
+    DeviceGuard guard(ctx.device());
+
+    upload_a_.clear();
+    const StagePieces pieces = add_stage_inputs(upload_a_, tokens_);
+    const auto carve = [&](ArenaCarver& arena) {
+      auto* inputs = static_cast<std::byte*>(arena.take_bytes(upload_a_.bytes()));
+      return std::pair(inputs, carve_stage(arena, rows, dims_));
+    };
+    const std::size_t out_bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_) * sizeof(float);
+    {
+      ArenaCarver measure;
+      carve(measure);
+      ctx.arena().ensure(measure.used());
+      ctx.upload().ensure(upload_a_.bytes());
+      ctx.download().ensure(out_bytes);
+    }
+    ArenaCarver arena = ctx.arena().carver();
+    const auto [inputs, b] = carve(arena);
+    upload_a_.send(ctx.upload().data(), inputs, ctx.stream());
+    encode(ctx, upload_a_, inputs, pieces, tokens_, b);
+    UNINLU_CUDA_CHECK(cudaMemcpyAsync(ctx.download().data(), b.hidden, out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
+    ctx.synchronize();
+
+    const auto* states = reinterpret_cast<const float*>(ctx.download().data());
+    std::vector<std::shared_ptr<const TextStates>> out;
+    out.reserve(batch.size());
+    for (const auto& s : tokens_.layout.sequences) {
+      out.push_back(std::make_shared<TextStates>(copy_states(states, s.kv_begin, s.kv_len)));
+    }
+    return out;
+  }
+
+  // Groups the hints, looks the distinct ones up in the hint cache, and lays out the tokens of those it
+  // misses in tokens_ (the k-th sequence of tokens_ is distinct hint missed_[k]).
+  void prepare_hints(std::span<const HintInput> hints) {
+    group_hints(hints, options_.deduplicate_hints, groups_);
+    const std::size_t unique = groups_.unique_first.size();
+    cached_.assign(unique, nullptr);
+    missed_.clear();
+    tokens_.clear();
+    for (std::size_t u = 0; u < unique; ++u) {
+      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[u])];
+      cached_[u] = hint_cache_.find(hint.ids, hint.position_offset);
+      if (cached_[u] == nullptr) {
+        missed_.push_back(static_cast<int>(u));
+        tokens_.append(hint.ids, hint.position_offset, 1);
+      }
+    }
+    tokens_.layout.finish();
+    missed_index_.assign(unique, -1);
+    for (std::size_t k = 0; k < missed_.size(); ++k) missed_index_[static_cast<std::size_t>(missed_[k])] = static_cast<int>(k);
+  }
+
+  // Stores the states of the hints computed in this call (host copies) in the hint cache.
+  void remember_hints(std::span<const HintInput> hints, const float* computed) {
+    if (!hint_cache_.enabled()) return;
+    const std::size_t h = static_cast<std::size_t>(hidden_);
+    for (std::size_t k = 0; k < missed_.size(); ++k) {
+      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[static_cast<std::size_t>(missed_[k])])];
+      const auto& seq = tokens_.layout.sequences[k];
+      hint_cache_.insert(hint.ids, hint.position_offset, computed + static_cast<std::size_t>(seq.kv_begin) * h, hidden_);
+    }
+  }
+
+  std::vector<TextStates> run_hint_impl(std::span<const HintInput> batch) {
+    prepare_hints(batch);
+    const int rows = tokens_.rows();
+    DeviceContext& ctx = *text_ctx_;
+    DeviceGuard guard(ctx.device());
+    const std::size_t out_bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_) * sizeof(float);
+    if (rows > 0) {
+      upload_a_.clear();
+      const StagePieces pieces = add_stage_inputs(upload_a_, tokens_);
+      const auto carve = [&](ArenaCarver& arena) {
+        auto* inputs = static_cast<std::byte*>(arena.take_bytes(upload_a_.bytes()));
+        return std::pair(inputs, carve_stage(arena, rows, dims_));
+      };
+      {
+        ArenaCarver measure;
+        carve(measure);
+        ctx.arena().ensure(measure.used());
+        ctx.upload().ensure(upload_a_.bytes());
+        ctx.download().ensure(out_bytes);
+      }
+      ArenaCarver arena = ctx.arena().carver();
+      const auto [inputs, b] = carve(arena);
+      upload_a_.send(ctx.upload().data(), inputs, ctx.stream());
+      encode(ctx, upload_a_, inputs, pieces, tokens_, b);
+      UNINLU_CUDA_CHECK(
+          cudaMemcpyAsync(ctx.download().data(), b.hidden, out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
+      ctx.synchronize();
+    }
+    const auto* computed = reinterpret_cast<const float*>(ctx.download().data());
+    std::vector<TextStates> out;
+    out.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto u = static_cast<std::size_t>(groups_.unique_of[i]);
+      const int m = static_cast<int>(batch[i].ids.size());
+      if (cached_[u] != nullptr) {
+        out.push_back(copy_states(cached_[u], 0, m));
+      } else {
+        const auto& seq = tokens_.layout.sequences[static_cast<std::size_t>(missed_index_[u])];
+        out.push_back(copy_states(computed, seq.kv_begin, m));
+      }
+    }
+    // Inserting may evict the cached entries copied above, so it comes after.
+    remember_hints(batch, computed);
+    return out;
+  }
+
+  std::vector<SpanLogits> run_cross_impl(std::span<const CrossInput> batch) {
+    hints_.clear();
+    for (const auto& item : batch) hints_.push_back(item.hint);
+    prepare_hints(hints_);
+    const int missed_rows = tokens_.rows();
+    const std::size_t h = static_cast<std::size_t>(hidden_);
+    const std::size_t row_bytes = h * sizeof(float);
+    DeviceContext& a = *text_ctx_;
+    DeviceContext& b = *cross_ctx_;
+
+    // The states that come from the host, as one contiguous matrix: each distinct text window once (the
+    // prompts of a request share it), then each cached hint once.
+    upload_a_.clear();
+    upload_b_.clear();
+    StagedUpload& ua = upload_a_;
+    StagedUpload& ub = split_ ? upload_b_ : upload_a_;
+    const StagePieces hint_pieces = add_stage_inputs(ua, tokens_);
+    text_rows_.clear();
+    int uploaded_rows = 0;
+    std::optional<StagedUpload::Piece> rows_piece;
+    const auto add_rows = [&](const float* values, int rows) {
+      const auto piece = ub.add_bytes(values, static_cast<std::size_t>(rows) * row_bytes, !rows_piece.has_value());
+      if (!rows_piece) rows_piece = piece;
+      const int begin = uploaded_rows;
+      uploaded_rows += rows;
+      return begin;
+    };
+    for (const auto& item : batch) {
+      const TextStates* text = item.text.get();
+      if (!text_rows_.contains(text)) text_rows_.emplace(text, add_rows(text->values.data(), text->len));
+    }
+    // Per distinct hint, its rows as gather indices: uploaded rows are >= 0; computed rows (the hint
+    // stage's output) are encoded -1 - row.
+    hint_source_.assign(cached_.size(), 0);
+    for (std::size_t u = 0; u < cached_.size(); ++u) {
+      const auto& hint = hints_[static_cast<std::size_t>(groups_.unique_first[u])];
+      if (cached_[u] != nullptr) {
+        hint_source_[u] = add_rows(cached_[u], static_cast<int>(hint.ids.size()));
+      } else {
+        hint_source_[u] = -1 - tokens_.layout.sequences[static_cast<std::size_t>(missed_index_[u])].kv_begin;
+      }
+    }
+
+    // [text ; hint] rows of every item, stacked; each item attends only within itself, and the last layer
+    // computes only the text rows (the heads never read the hint rows; their keys and values still count).
+    source_rows_.clear();
+    full_.clear();
+    last_.clear();
+    int rows = 0;
+    int text_rows = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const int n = batch[i].text->len;
+      const int m = static_cast<int>(batch[i].hint.ids.size());
+      const int text_begin = text_rows_.at(batch[i].text.get());
+      for (int r = 0; r < n; ++r) source_rows_.push_back(text_begin + r);
+      const int hint_begin = hint_source_[static_cast<std::size_t>(groups_.unique_of[i])];
+      for (int r = 0; r < m; ++r) source_rows_.push_back(hint_begin >= 0 ? hint_begin + r : hint_begin - r);
+      full_.add(rows, n + m, n + m, rows);
+      last_.add(rows, n + m, n, text_rows);
+      rows += n + m;
+      text_rows += n;
+    }
+    full_.finish();
+    last_.finish();
+    const auto source_piece = ub.add(std::span<const std::int32_t>(source_rows_));
+    const LayoutPieces full_pieces = add_layout(ub, full_);
+    const LayoutPieces last_pieces = add_layout(ub, last_);
+
+    const auto carve = [&](ArenaCarver& on_a, ArenaCarver& on_b) {
+      CrossBuffers x;
+      x.inputs_a = static_cast<std::byte*>(on_a.take_bytes(ua.bytes()));
+      if (missed_rows > 0) x.hint = carve_stage(on_a, missed_rows, dims_);
+      x.inputs_b = split_ ? static_cast<std::byte*>(on_b.take_bytes(ub.bytes())) : x.inputs_a;
+      x.computed_hints = split_ && missed_rows > 0 ? on_b.take<float>(static_cast<std::size_t>(missed_rows) * h)
+                                                   : x.hint.hidden;
+      x.cross = carve_stage(on_b, rows, dims_);
+      x.logits = on_b.take<float>(2 * static_cast<std::size_t>(text_rows));
+      return x;
+    };
+    const std::size_t logit_bytes = 2 * static_cast<std::size_t>(text_rows) * sizeof(float);
+    const std::size_t computed_bytes = static_cast<std::size_t>(missed_rows) * row_bytes;
+    const bool download_hints = missed_rows > 0 && hint_cache_.enabled();
+    const std::size_t computed_at = cuda::align_up(logit_bytes, cuda::kDeviceAlignment);
+    {
+      ArenaCarver measure_a;
+      ArenaCarver measure_b;
+      carve(measure_a, split_ ? measure_b : measure_a);
+      a.arena().ensure(measure_a.used());
+      a.upload().ensure(ua.bytes());
+      if (split_) {
+        b.arena().ensure(measure_b.used());
+        b.upload().ensure(ub.bytes());
+      }
+      b.download().ensure(computed_at + (download_hints ? computed_bytes : 0));
+    }
+    ArenaCarver arena_a = a.arena().carver();
+    ArenaCarver arena_b = split_ ? b.arena().carver() : ArenaCarver();
+    const CrossBuffers x = carve(arena_a, split_ ? arena_b : arena_a);
+
+    // The hint stage for the hints the cache did not hold, on the text GPU.
+    {
+      DeviceGuard guard(a.device());
+      ua.send(a.upload().data(), x.inputs_a, a.stream());  // with one GPU: the cross inputs too
+      if (missed_rows > 0) encode(a, ua, x.inputs_a, hint_pieces, tokens_, x.hint);
+    }
+    DeviceGuard guard(b.device());
+    if (split_) {
+      ub.send(b.upload().data(), x.inputs_b, b.stream());
+      if (missed_rows > 0) {
+        a.synchronize();  // the hint states are complete before they cross over
+        UNINLU_CUDA_CHECK(cudaMemcpyPeerAsync(x.computed_hints, b.device(), x.hint.hidden, a.device(), computed_bytes,
+                                              b.stream()));
+      }
+    }
+    // [text ; hint] per item, then the cross layers (the last one pruned to the text rows), then the heads.
+    const float* uploaded = rows_piece ? ub.on_device<float>(x.inputs_b, *rows_piece) : nullptr;
+    cuda::gather_rows(uploaded, x.computed_hints, ub.on_device<std::int32_t>(x.inputs_b, source_piece), rows,
+                      hidden_, x.cross.hidden, x.cross.hidden_low, dims_.type, b.stream());
+    const auto& layers = b.cross().layers;
+    const cuda::DeviceAttentionLayout full = device_layout(ub, x.inputs_b, full_pieces, full_);
+    const cuda::DeviceAttentionLayout last = device_layout(ub, x.inputs_b, last_pieces, last_);
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      cuda::encoder_layer_forward(layers[l], dims_, x.cross.hidden, x.cross.hidden_low, rows,
+                                  l + 1 == layers.size() ? last : full, x.cross.layer, b.gemm(), b.stream());
+    }
+    cuda::span_logits(x.cross.hidden, b.cross().classifier_weight, b.cross().classifier_bias, x.logits, text_rows,
+                      hidden_, b.stream());
+    UNINLU_CUDA_CHECK(cudaMemcpyAsync(b.download().data(), x.logits, logit_bytes, cudaMemcpyDeviceToHost, b.stream()));
+    if (download_hints) {
+      UNINLU_CUDA_CHECK(cudaMemcpyAsync(b.download().data() + computed_at, x.computed_hints, computed_bytes,
+                                        cudaMemcpyDeviceToHost, b.stream()));
+    }
+    b.synchronize();
+
+    const auto* logits = reinterpret_cast<const float*>(b.download().data());
+    std::vector<SpanLogits> out(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto& s = last_.sequences[i];
+      auto& result = out[i];
+      result.head.resize(static_cast<std::size_t>(s.q_len));
+      result.tail.resize(static_cast<std::size_t>(s.q_len));
+      for (int r = 0; r < s.q_len; ++r) {
+        const auto row = static_cast<std::size_t>(s.out_begin + r);
+        result.head[static_cast<std::size_t>(r)] = logits[2 * row];
+        result.tail[static_cast<std::size_t>(r)] = logits[2 * row + 1];
+      }
+    }
+    if (download_hints) {
+      remember_hints(hints_, reinterpret_cast<const float*>(b.download().data() + computed_at));
+    }
+    return out;
+  }
+
+  TextStates copy_states(const float* states, int first_row, int rows) const {
+    TextStates s;
+    s.len = rows;
+    s.hidden = hidden_;
+    const float* begin = states + static_cast<std::size_t>(first_row) * static_cast<std::size_t>(hidden_);
+    s.values.assign(begin, begin + static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_));
+    return s;
+  }
+
+  std::shared_ptr<const cuda::ModelImage> image_;
+  CudaBackendOptions options_;
+  bool split_;
+  int hidden_;
+  std::string name_;
+  cuda::LayerDims dims_;
+  cuda::FaultInjector faults_;
+  Rebuild rebuild_ = Rebuild::None;
+  std::size_t reserved_tokens_ = 0;
+  std::unique_ptr<DeviceContext> text_ctx_;
+  std::unique_ptr<DeviceContext> cross_owned_;  // the second GPU's context with a layer split
+  DeviceContext* cross_ctx_ = nullptr;         // text_ctx_ or cross_owned_
+
+  HintCache hint_cache_;
+  HintGroups groups_;
+  // Per-call host scratch, kept to avoid reallocating.
+  HostTokens tokens_;
+  StagedUpload upload_a_, upload_b_;
+  std::vector<HintInput> hints_;
+  std::vector<const float*> cached_;  // per distinct hint: its cached states, or null
+  std::vector<int> missed_;           // distinct hints the hint stage computes in this call
+  std::vector<int> missed_index_;     // per distinct hint: its index in missed_, or -1
+  std::vector<int> hint_source_;      // per distinct hint: gather index of its first row
+  std::unordered_map<const TextStates*, int> text_rows_;  // distinct text windows: first uploaded row
+  std::vector<std::int32_t> source_rows_;
+  cuda::HostAttentionLayout full_, last_;
+};
+
+CudaBackend::CudaBackend(const ModelConfig& config, const SiameseWeights& weights, const CudaBackendOptions& options)
+    : CudaBackend(cuda::build_model_image(config, weights, options.precision), options) {}
+
+CudaBackend::CudaBackend(std::shared_ptr<const cuda::ModelImage> image, const CudaBackendOptions& options)
+    : impl_(std::make_unique<Impl>(std::move(image), options)) {}
+
+CudaBackend::~CudaBackend() = default;
+
+std::string CudaBackend::name() const { return impl_->name(); }
+Precision CudaBackend::precision() const { return impl_->precision(); }
+
+std::vector<std::shared_ptr<const TextStates>> CudaBackend::run_text(std::span<const TextInput> batch) {
+  return impl_->run_text(batch);
+}
+std::vector<SpanLogits> CudaBackend::run_cross(std::span<const CrossInput> batch) { return impl_->run_cross(batch); }
+std::vector<TextStates> CudaBackend::run_hint(std::span<const HintInput> batch) { return impl_->run_hint(batch); }
+
+void CudaBackend::reserve_tokens(std::size_t tokens) { impl_->reserve_tokens(tokens); }
+std::size_t CudaBackend::activation_bytes(std::size_t tokens) const { return impl_->activation_bytes(tokens); }
+std::size_t CudaBackend::weight_bytes() const { return impl_->weight_bytes(); }
+int CudaBackend::device() const noexcept { return impl_->device(); }
+int CudaBackend::cross_device() const noexcept { return impl_->cross_device(); }
+std::string CudaBackend::describe() const { return impl_->describe(); }
+
+std::unique_ptr<Backend> make_cuda_backend(const ModelConfig& config, const SiameseWeights& weights,
+                                           const CudaBackendOptions& options) {
+  return std::make_unique<CudaBackend>(config, weights, options);
+}
+
+}  // namespace uninlu
