@@ -32,19 +32,23 @@ SIZES = {
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
-def bert_config(size, vocab_size):
+def bert_config(vocab_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, dropout=0.1):
     """A Hugging Face BertConfig as bert-base-chinese derived models carry it."""
-    cfg = {
+    return {
         "architectures": ["BertModel"],
-        "attention_probs_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": dropout,
         "classifier_dropout": None,
         "directionality": "bidi",
         "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1,
+        "hidden_dropout_prob": dropout,
+        "hidden_size": hidden_size,
         "initializer_range": 0.02,
+        "intermediate_size": intermediate_size,
         "layer_norm_eps": 1e-12,
         "max_position_embeddings": 512,
         "model_type": "bert",
+        "num_attention_heads": num_attention_heads,
+        "num_hidden_layers": num_hidden_layers,
         "pad_token_id": 0,
         "pooler_fc_size": 768,
         "pooler_num_attention_heads": 12,
@@ -57,8 +61,6 @@ def bert_config(size, vocab_size):
         "use_cache": True,
         "vocab_size": vocab_size,
     }
-    cfg.update(SIZES[size])
-    return cfg
 
 
 MODELSCOPE_CONFIGURATION = {
@@ -165,7 +167,7 @@ def main(argv=None):
 
     with open(VOCAB, "rb") as f:
         vocab_size = f.read().decode("utf-8").rstrip("\n").count("\n") + 1
-    cfg = bert_config(args.size, vocab_size)
+    cfg = bert_config(vocab_size, **SIZES[args.size])
     sd = make_state_dict(cfg, args.seed, args.layout, not args.no_position_ids, pooler=True)
     dtype = DTYPES[args.dtype]
     sd = {k: (v.to(dtype) if v.is_floating_point() else v) for k, v in sd.items()}

@@ -103,7 +103,7 @@ def base_state_dict():
     """The tiny model's state dict, exactly as make_fixture.py --size tiny writes it."""
     with open(make_fixture.VOCAB, "rb") as f:
         vocab_size = f.read().decode("utf-8").rstrip("\n").count("\n") + 1
-    cfg = make_fixture.bert_config("tiny", vocab_size)
+    cfg = make_fixture.bert_config(vocab_size, **make_fixture.SIZES["tiny"])
     return collections.OrderedDict(make_fixture.make_state_dict(cfg, 1234, "cross", True, pooler=True))
 
 

@@ -48,6 +48,7 @@ pin_threads(threads_from_argv(default=2))  # before torch loads OpenBLAS
 import torch  # noqa: E402
 
 from cluener_data import TYPE_PROMPTS, encode_examples, read_jsonl  # noqa: E402
+from make_fixture import MODELSCOPE_CONFIGURATION, bert_config  # noqa: E402
 from cluener_metrics import Scorer, format_table  # noqa: E402
 from cluener_model import SiameseUniNLU, circle_loss  # noqa: E402
 from reference.tokenizer import BertTokenizer  # noqa: E402
@@ -60,44 +61,10 @@ THRESHOLD = 0.5  # the pipeline's decoding threshold on raw logits
 # the new total (how the shipped model was trained, see its model card).
 NOT_IN_STATE = ("eval_every", "save_every", "no_align_threshold", "dtype", "epochs", "max_steps")
 
-MODELSCOPE_CONFIGURATION = {
-    "framework": "pytorch",
-    "task": "siamese-uie",
-    "model": {"type": "bert"},
-    "pipeline": {"type": "siamese-uie"},
-    "preprocessor": {"type": "siamese-uie-preprocessor"},
-}
-
-
-def bert_config(args, vocab_size):
-    """A Hugging Face BertConfig (the fields tools/make_fixture.py writes)."""
-    return {
-        "architectures": ["BertModel"],
-        "attention_probs_dropout_prob": args.dropout,
-        "classifier_dropout": None,
-        "directionality": "bidi",
-        "hidden_act": "gelu",
-        "hidden_dropout_prob": args.dropout,
-        "hidden_size": args.hidden,
-        "initializer_range": 0.02,
-        "intermediate_size": args.intermediate or 4 * args.hidden,
-        "layer_norm_eps": 1e-12,
-        "max_position_embeddings": 512,
-        "model_type": "bert",
-        "num_attention_heads": args.heads,
-        "num_hidden_layers": args.text_layers + 6,
-        "pad_token_id": 0,
-        "pooler_fc_size": 768,
-        "pooler_num_attention_heads": 12,
-        "pooler_num_fc_layers": 3,
-        "pooler_size_per_head": 128,
-        "pooler_type": "first_token_transform",
-        "position_embedding_type": "absolute",
-        "transformers_version": "4.26.1",
-        "type_vocab_size": 2,
-        "use_cache": True,
-        "vocab_size": vocab_size,
-    }
+def model_config(args, vocab_size):
+    """config.json of the trained model: a BertConfig as tools/make_fixture.py writes it."""
+    return bert_config(vocab_size, args.hidden, args.text_layers + 6, args.heads, args.intermediate or 4 * args.hidden,
+                       dropout=args.dropout)
 
 
 def log(msg):
@@ -265,7 +232,7 @@ def main(argv=None):
 
     with open(VOCAB, "rb") as f:
         vocab_size = f.read().decode("utf-8").rstrip("\n").count("\n") + 1
-    cfg = bert_config(args, vocab_size)
+    cfg = model_config(args, vocab_size)
     model = SiameseUniNLU(cfg)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"model: hidden {cfg['hidden_size']}, layers {args.text_layers}+6, heads {cfg['num_attention_heads']}, "
