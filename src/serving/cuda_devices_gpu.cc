@@ -54,7 +54,7 @@ void plan_budget(Device& device, CudaBackend& backend, const ServiceOptions& opt
   const double usable = free_bytes > kHeadroomBytes ? static_cast<double>(free_bytes - kHeadroomBytes) * kSafety : 0.0;
   const auto fits = static_cast<std::size_t>(usable / static_cast<double>(per_token));
   const std::size_t preset = preset_tokens(total_bytes);
-  const bool explicit_budget = options.scheduler.max_batch_tokens != SchedulerOptions{}.max_batch_tokens;
+  const bool explicit_budget = options.scheduler.max_batch_tokens != 0;
   std::size_t tokens = 0;
   std::string why;
   if (explicit_budget) {

@@ -49,9 +49,12 @@ struct PredictOutcome {
 using PredictCallback = std::function<void(PredictOutcome)>;
 using RequestId = std::uint64_t;
 
+inline constexpr std::size_t kCpuBatchTokens = 8192;
+
 struct SchedulerOptions {
   bool dynamic_batching = true;           // off: a batch holds the work of one request only
-  std::size_t max_batch_tokens = 8192;    // per device batch (text + hint tokens); GPUs may get more
+  std::size_t max_batch_tokens = 0;       // per device batch (text + hint tokens); 0: each device's own
+                                          // default (CPU: kCpuBatchTokens; a GPU: from its free memory)
   std::size_t max_batch_requests = 32;    // distinct requests per batch (legacy --max_batch_size)
   std::chrono::microseconds max_wait{2000};  // how long a free device waits to fill a batch
   std::size_t max_in_flight = 512;        // concurrency cap; beyond it predict() throws Overloaded (429)
