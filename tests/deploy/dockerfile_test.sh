@@ -176,6 +176,12 @@ while read -r lib; do
   [[ -n $pkg ]] || pkg=$(dpkg -S "$lib" 2>/dev/null | head -n 1 | cut -d: -f1)
   lib_package[$(basename "$lib")]=${pkg:-?}
 done < <(awk '/=> \// { print $3 }' <<<"$ldd_out")
+cuda_runtime_package() {  # the NVIDIA package that provides a CUDA runtime library, or nothing
+  case $1 in
+    libcublas.so.* | libcublasLt.so.*) echo libcublas ;;
+    libcudart.so.*) echo cuda-cudart ;;
+  esac
+}
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
   --no-enhances "${runtime_packages[@]}" 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
 if [[ -z $closure ]]; then
@@ -183,8 +189,18 @@ if [[ -z $closure ]]; then
 else
   for lib in $(printf '%s\n' "${!lib_package[@]}" | sort); do
     pkg=${lib_package[$lib]}
+    cuda_pkg=$(cuda_runtime_package "$lib")
     case $pkg in
       libc6 | libgcc-s1 | libstdc++6) check_pass "$lib ($pkg) is in debian:12-slim" ;;
+      \?)
+        # A CUDA-enabled <build-dir> links the toolkit's libraries (not Debian packages here): the
+        # FLAVOR=cuda runtime stage must install the NVIDIA package that provides each of them.
+        if [[ -n $cuda_pkg ]] && grep -q "\"$cuda_pkg-\$v\"" "$repo/deploy/Dockerfile"; then
+          check_pass "$lib (CUDA toolkit) is installed by the FLAVOR=cuda runtime stage ($cuda_pkg-<version>)"
+        else
+          check_fail "$lib: no Debian package provides it and it is not a CUDA runtime library the image installs"
+        fi
+        ;;
       *)
         if grep -qx "$pkg" <<<"$closure"; then
           if printf '%s\n' "${runtime_packages[@]}" | grep -qx "$pkg"; then how=listed; else how="a dependency of the list"; fi
