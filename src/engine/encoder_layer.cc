@@ -10,6 +10,8 @@
 
 #include "core/error.h"
 #include "kernels/cpu/activation.h"
+#include "kernels/cpu/convert.h"
+#include "kernels/cpu/int8_epilogue.h"
 #include "kernels/cpu/layernorm.h"
 
 namespace uninlu {
@@ -73,6 +75,7 @@ PackedEncoderLayer::PackedEncoderLayer(const EncoderLayerWeights& w, int heads, 
   attention_beta_ = checked_f32(w.attention_norm.beta, {h}, "attention.output.LayerNorm.bias");
   output_gamma_ = checked_f32(w.output_norm.gamma, {h}, "output.LayerNorm.weight");
   output_beta_ = checked_f32(w.output_norm.beta, {h}, "output.LayerNorm.bias");
+  fused_int8_ = attention_output_->is_int8() && intermediate_dense_->is_int8() && output_dense_->is_int8();
 }
 
 std::size_t PackedEncoderLayer::packed_bytes() const noexcept {
@@ -94,9 +97,6 @@ void PackedEncoderLayer::forward(float* hidden, int rows, std::span<const cpu::A
 
   float* qkv = b.qkv.reserve(n * 3 * h);
   float* context = b.context.reserve(m * h);
-  float* projected = b.projected.reserve(m * h);
-  float* attended = b.attended.reserve(m * h);
-  float* ffn = b.ffn.reserve(m * static_cast<std::size_t>(intermediate_));
   const auto threads = omp_get_max_threads();
   float* scores = b.scores.reserve(static_cast<std::size_t>(cpu::attention_scratch_floats(sequences, threads)));
 
@@ -119,6 +119,20 @@ void PackedEncoderLayer::forward(float* hidden, int rows, std::span<const cpu::A
     }
     residual = kept;
   }
+  if (fused_int8_) {
+    finish_int8(context, residual, hidden, out_rows, b, profile);
+  } else {
+    finish_generic(context, residual, hidden, out_rows, b, profile);
+  }
+}
+
+void PackedEncoderLayer::finish_generic(const float* context, const float* residual, float* hidden, int out_rows,
+                                        LayerBuffers& b, OpProfile& profile) {
+  const std::size_t m = static_cast<std::size_t>(out_rows);
+  const std::size_t h = static_cast<std::size_t>(hidden_);
+  float* projected = b.projected.reserve(m * h);
+  float* attended = b.attended.reserve(m * h);
+  float* ffn = b.ffn.reserve(m * static_cast<std::size_t>(intermediate_));
   {
     auto t = profile.time(OpFamily::Gemm);
     attention_output_->forward(context, out_rows, projected);
@@ -144,6 +158,56 @@ void PackedEncoderLayer::forward(float* hidden, int rows, std::span<const cpu::A
     auto t = profile.time(OpFamily::LayerNorm);
     cpu::bias_residual_layernorm(projected, output_bias_.data<float>(), attended, hidden, out_rows, hidden_,
                                  {output_gamma_.data<float>(), output_beta_.data<float>(), eps_});
+  }
+}
+
+void PackedEncoderLayer::finish_int8(const float* context, const float* residual, float* hidden, int out_rows,
+                                     LayerBuffers& b, OpProfile& profile) {
+  const std::size_t m = static_cast<std::size_t>(out_rows);
+  const std::size_t h = static_cast<std::size_t>(hidden_);
+  const std::size_t inter = static_cast<std::size_t>(intermediate_);
+  float* scratch = b.projected.reserve(m * h);
+  float* attended = b.attended.reserve(m * h);
+  float* ffn_scratch = b.ffn.reserve(m * inter);
+  std::int8_t* q = b.quantized.reserve(m * h);
+  float* q_scales = b.quantized_scales.reserve(m);
+  std::int8_t* q_ffn = b.quantized_ffn.reserve(m * inter);
+  float* ffn_scales = b.ffn_scales.reserve(m);
+  std::int32_t* acc = b.accumulators.reserve(m * std::max(h, inter));
+  {
+    auto t = profile.time(OpFamily::Gemm);
+    cpu::quantize_rows_s8(context, out_rows, hidden_, q, q_scales);
+    attention_output_->forward_int8(q, out_rows, acc);
+  }
+  {
+    // attended = LN(context Woᵀ + bo + x), quantised in the same pass for the FFN's first GEMM (into q,
+    // whose old contents the GEMM above has consumed; the scales are read before they are replaced).
+    auto t = profile.time(OpFamily::LayerNorm);
+    cpu::dequantize_bias_residual_layernorm({acc, q_scales, attention_output_->column_scales()},
+                                            attention_output_bias_.data<float>(), residual, attended, out_rows,
+                                            hidden_, scratch,
+                                            {attention_gamma_.data<float>(), attention_beta_.data<float>(), eps_},
+                                            {q, q_scales});
+  }
+  {
+    auto t = profile.time(OpFamily::Gemm);
+    intermediate_dense_->forward_int8(q, out_rows, acc);
+  }
+  {
+    auto t = profile.time(OpFamily::Gelu);
+    cpu::dequantize_bias_gelu_quantize({acc, q_scales, intermediate_dense_->column_scales()},
+                                       intermediate_bias_.data<float>(), out_rows, intermediate_, ffn_scratch,
+                                       {q_ffn, ffn_scales});
+  }
+  {
+    auto t = profile.time(OpFamily::Gemm);
+    output_dense_->forward_int8(q_ffn, out_rows, acc);
+  }
+  {
+    auto t = profile.time(OpFamily::LayerNorm);
+    cpu::dequantize_bias_residual_layernorm({acc, ffn_scales, output_dense_->column_scales()},
+                                            output_bias_.data<float>(), attended, hidden, out_rows, hidden_, scratch,
+                                            {output_gamma_.data<float>(), output_beta_.data<float>(), eps_});
   }
 }
 

@@ -29,9 +29,18 @@ class PackedEncoderLayer {
                OpProfile& profile);
 
   std::size_t packed_bytes() const noexcept;
+  bool fused_int8() const noexcept { return fused_int8_; }
   std::string describe() const { return qkv_->describe(); }
 
  private:
+  // After attention: the output projection, LayerNorm, FFN and LayerNorm on `out_rows` rows. The int8
+  // version keeps activations quantised between the GEMMs and fuses each dequantisation into the
+  // kernel that follows (cpu/int8_epilogue.h); it computes exactly what the generic version computes.
+  void finish_generic(const float* context, const float* residual, float* hidden, int out_rows, LayerBuffers& b,
+                      OpProfile& profile);
+  void finish_int8(const float* context, const float* residual, float* hidden, int out_rows, LayerBuffers& b,
+                   OpProfile& profile);
+
   int hidden_;
   int intermediate_;
   cpu::AttentionShape shape_;
@@ -40,6 +49,7 @@ class PackedEncoderLayer {
   HostTensor attention_output_bias_, intermediate_bias_, output_bias_;
   HostTensor attention_gamma_, attention_beta_, output_gamma_, output_beta_;
   float eps_;
+  bool fused_int8_ = false;  // the three post-attention GEMMs are int8: finish_int8
 };
 
 }  // namespace uninlu

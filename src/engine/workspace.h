@@ -33,6 +33,12 @@ struct LayerBuffers {
   cpu::AlignedBuffer<float> residual;   // [rows, hidden]: x rows kept by a pruned last layer
   cpu::AlignedBuffer<float> ffn;        // [rows, intermediate]
   cpu::AlignedBuffer<float> scores;     // attention scratch, per thread
+  // Int8 layers (fused epilogues): quantised GEMM inputs with their row scales, and s32 GEMM outputs.
+  cpu::AlignedBuffer<std::int8_t> quantized;      // [rows, hidden]: context, then LN(attention) rows
+  cpu::AlignedBuffer<float> quantized_scales;     // [rows]
+  cpu::AlignedBuffer<std::int8_t> quantized_ffn;  // [rows, intermediate]: gelu output
+  cpu::AlignedBuffer<float> ffn_scales;           // [rows]
+  cpu::AlignedBuffer<std::int32_t> accumulators;  // [rows, max(hidden, intermediate)]
 };
 
 struct Workspace {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <unordered_set>
 
 namespace uninlu {
@@ -18,6 +19,25 @@ double seconds_between(Scheduler::Clock::time_point a, Scheduler::Clock::time_po
 
 bool is_input_error(ErrorKind kind) {
   return kind == ErrorKind::InvalidInput || kind == ErrorKind::LimitExceeded;
+}
+
+// Distinct requests with items in the queues. Called only while the queues hold less than one batch
+// (the case where waiting is considered), so the scan is short. Scheduler mutex held.
+template <class Queue, class Request>
+std::size_t count_queued_requests(const Queue& a, const Queue& b) {
+  static std::atomic<std::uint64_t> passes{0};  // one number per pass, across schedulers
+  const std::uint64_t pass = ++passes;
+  std::size_t distinct = 0;
+  for (const Queue* q : {&a, &b}) {
+    for (const auto& item : *q) {
+      Request& r = *item.request;
+      if (r.counted_in != pass) {
+        r.counted_in = pass;
+        ++distinct;
+      }
+    }
+  }
+  return distinct;
 }
 
 }  // namespace
@@ -48,6 +68,7 @@ struct Scheduler::Request {
   std::vector<SpanLogits> cross_out;
   double inference_seconds = 0;
   std::vector<std::string> devices;
+  std::uint64_t counted_in = 0;  // the last queued_request_count() pass that counted it (scheduler mutex)
 };
 
 Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOptions options, ServerMetrics& metrics)
@@ -242,8 +263,15 @@ void Scheduler::worker_loop(Device& device) {
       }
       continue;
     }
-    // Give a batch that is not yet full a short time to fill: throughput for a moment of latency.
-    if (options_.dynamic_batching && options_.max_wait.count() > 0 && queued_tokens_ < device.max_batch_tokens) {
+    // Give a batch that is not yet full a short time to fill: throughput for a moment of latency. GPUs,
+    // and every device of a multi-device setup (where the wait also lets the preferred device take the
+    // work), wait for whatever may arrive. A lone CPU device waits only while some request in flight has
+    // no queued work (its next step may join the batch): on a CPU batching gains little per item, and
+    // when every request in flight is already queued (one client at a time, or a closed loop whose
+    // clients all wait on this batch) waiting only adds max_wait to each step.
+    const bool lone_cpu = !device.is_gpu && devices_.size() == 1;
+    if (options_.dynamic_batching && options_.max_wait.count() > 0 && queued_tokens_ < device.max_batch_tokens &&
+        (!lone_cpu || active_.size() > count_queued_requests<std::deque<Item>, Request>(text_queue_, cross_queue_))) {
       Clock::time_point oldest = Clock::time_point::max();
       if (!text_queue_.empty()) oldest = std::min(oldest, text_queue_.front().enqueued);
       if (!cross_queue_.empty()) oldest = std::min(oldest, cross_queue_.front().enqueued);

@@ -3,20 +3,16 @@
 #include <cstdint>
 
 #include "kernels/cpu/parallel.h"
-#include "kernels/cpu/simd.h"
+#include "kernels/cpu/row_ops.h"
 
 namespace uninlu::cpu {
 namespace {
 
 UNINLU_SIMD_CLONES void bias_gelu_rows(float* __restrict x, const float* __restrict bias, int rows, int cols) {
-  constexpr float kInvSqrt2 = 0.70710678118654752f;
   for (int r = 0; r < rows; ++r) {
     float* __restrict row = x + static_cast<std::int64_t>(r) * cols;
 #pragma omp simd
-    for (int c = 0; c < cols; ++c) {
-      const float v = row[c] + bias[c];
-      row[c] = 0.5f * v * (1.0f + erf_approx(v * kInvSqrt2));
-    }
+    for (int c = 0; c < cols; ++c) row[c] = rows::gelu(row[c] + bias[c]);
   }
 }
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "kernels/cpu/parallel.h"
-#include "kernels/cpu/simd.h"
+#include "kernels/cpu/row_ops.h"
 
 namespace uninlu::cpu {
 namespace {
@@ -23,18 +23,7 @@ UNINLU_SIMD_CLONES void float_to_bf16_serial(const float* __restrict in, std::ui
 }
 
 UNINLU_SIMD_CLONES void quantize_row(const float* __restrict x, int cols, std::int8_t* __restrict q, float* scale) {
-  float largest = 0.0f;
-#pragma omp simd reduction(max : largest)
-  for (int c = 0; c < cols; ++c) largest = std::max(largest, std::abs(x[c]));
-  const float s = largest > 0.0f ? largest / 127.0f : 1.0f;
-  const float inverse = 1.0f / s;
-#pragma omp simd
-  for (int c = 0; c < cols; ++c) {
-    const float v = x[c] * inverse;
-    const float rounded = v + (v < 0.0f ? -0.5f : 0.5f);  // truncation below makes it round half away
-    q[c] = static_cast<std::int8_t>(std::min(std::max(static_cast<int>(rounded), -127), 127));
-  }
-  *scale = s;
+  rows::quantize(x, cols, q, scale);
 }
 
 UNINLU_SIMD_CLONES void dequantize_row(const std::int32_t* __restrict acc, int cols, float row_scale,
@@ -42,10 +31,10 @@ UNINLU_SIMD_CLONES void dequantize_row(const std::int32_t* __restrict acc, int c
                                        float* __restrict y) {
   if (bias != nullptr) {
 #pragma omp simd
-    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[c]) * row_scale * col_scales[c] + bias[c];
+    for (int c = 0; c < cols; ++c) y[c] = rows::dequantize(acc[c], row_scale, col_scales[c]) + bias[c];
   } else {
 #pragma omp simd
-    for (int c = 0; c < cols; ++c) y[c] = static_cast<float>(acc[c]) * row_scale * col_scales[c];
+    for (int c = 0; c < cols; ++c) y[c] = rows::dequantize(acc[c], row_scale, col_scales[c]);
   }
 }
 

@@ -33,6 +33,10 @@ const char* gemm_precision_name(GemmPrecision precision) noexcept {
   return "fp32";
 }
 
+void Linear::forward_int8(const std::int8_t*, int, std::int32_t*) {
+  fail(ErrorKind::Internal, "forward_int8 on a " + describe() + " layer; this is a bug");
+}
+
 std::unique_ptr<Linear> make_linear(const LinearWeightsView& weights, GemmLibrary library, GemmPrecision precision,
                                     const std::shared_ptr<GemmContext>& context) {
   if (weights.weight == nullptr || weights.in <= 0 || weights.out <= 0) {

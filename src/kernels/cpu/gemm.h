@@ -6,6 +6,7 @@
 // receives float32 activations, and a BF16 (or later Int8) layer converts its input itself. So a new
 // precision is a new Linear implementation and nothing else changes.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,14 @@ class Linear {
   // y[rows, out] = x[rows, in] · Wᵀ (+ bias when the layer has one). x and y must not overlap. Uses the
   // calling thread's OpenMP thread count. Not const: it may build and cache a primitive for `rows`.
   virtual void forward(const float* x, int rows, float* y) = 0;
+
+  // Int8 layers only: the GEMM on an input the caller has quantised (quantize_rows_s8, or a fused
+  // epilogue of the previous kernel), without the dequantisation: acc[rows, out] = q · Wqᵀ in s32, and
+  // y = acc * row scale * column_scales()[c] (+ the bias). The caller fuses the dequantisation into the
+  // kernel that follows. Others throw Error(Internal).
+  virtual bool is_int8() const noexcept { return false; }
+  virtual void forward_int8(const std::int8_t* q, int rows, std::int32_t* acc);
+  virtual const float* column_scales() const noexcept { return nullptr; }
 
   virtual std::size_t packed_bytes() const noexcept = 0;
   virtual std::string describe() const = 0;  // e.g. "onednn fp32 brg:avx512_core"

@@ -102,23 +102,48 @@ class OneDnnLinear final : public Linear {
 
   void forward(const float* x, int rows, float* y) override {
     if (rows <= 0) return;
-    const MatmulKey key{rows, in_features(), out_features(), precision_, has_bias()};
-    CachedMatmul& cached = context_->matmul(key, [&] { return build(rows); });
-    const void* src = x;
-    void* dst = y;
     const std::int64_t count = static_cast<std::int64_t>(rows) * in_features();
-    float* row_scales = nullptr;
+    if (precision_ == GemmPrecision::Int8) {
+      std::int8_t* staged = context_->int8_staging(static_cast<std::size_t>(count));
+      float* row_scales = context_->row_scales(static_cast<std::size_t>(rows));
+      quantize_rows_s8(x, rows, in_features(), staged, row_scales);
+      auto* acc = context_->int32_staging(static_cast<std::size_t>(rows) * static_cast<std::size_t>(out_features()));
+      execute(staged, rows, acc);
+      dequantize_rows_s32(acc, rows, out_features(), row_scales, column_scales_.data(),
+                          has_bias() ? static_cast<const float*>(bias_.get_data_handle()) : nullptr, y);
+      return;
+    }
+    const void* src = x;
     if (precision_ == GemmPrecision::BF16) {
       std::uint16_t* staged = context_->bf16_staging(static_cast<std::size_t>(count));
       float_to_bf16(x, staged, count);
       src = staged;
-    } else if (precision_ == GemmPrecision::Int8) {
-      std::int8_t* staged = context_->int8_staging(static_cast<std::size_t>(count));
-      row_scales = context_->row_scales(static_cast<std::size_t>(rows));
-      quantize_rows_s8(x, rows, in_features(), staged, row_scales);
-      src = staged;
-      dst = context_->int32_staging(static_cast<std::size_t>(rows) * static_cast<std::size_t>(out_features()));
     }
+    execute(src, rows, y);
+  }
+
+  bool is_int8() const noexcept override { return precision_ == GemmPrecision::Int8; }
+
+  void forward_int8(const std::int8_t* q, int rows, std::int32_t* acc) override {
+    if (precision_ != GemmPrecision::Int8) Linear::forward_int8(q, rows, acc);
+    if (rows > 0) execute(q, rows, acc);
+  }
+
+  const float* column_scales() const noexcept override {
+    return precision_ == GemmPrecision::Int8 ? column_scales_.data() : nullptr;
+  }
+
+  std::size_t packed_bytes() const noexcept override { return packed_desc_.get_size(); }
+
+  std::string describe() const override {
+    return std::string("onednn ") + gemm_precision_name(precision_) + " " + implementation_;
+  }
+
+ private:
+  // The matmul alone on `src` (already in the activation type) into `dst` (f32, or s32 for int8).
+  void execute(const void* src, int rows, void* dst) {
+    const MatmulKey key{rows, in_features(), out_features(), precision_, has_bias()};
+    CachedMatmul& cached = context_->matmul(key, [&] { return build(rows); });
     cached.src.set_data_handle(const_cast<void*>(src));
     cached.weights.set_data_handle(packed_.get_data_handle());
     if (cached.bias) cached.bias.set_data_handle(bias_.get_data_handle());
@@ -133,20 +158,8 @@ class OneDnnLinear final : public Linear {
                                     std::to_string(rows) + " rows: " + describe());
     }
     context_->stream().wait();
-    if (precision_ == GemmPrecision::Int8) {
-      dequantize_rows_s32(static_cast<const std::int32_t*>(dst), rows, out_features(), row_scales,
-                          column_scales_.data(),
-                          has_bias() ? static_cast<const float*>(bias_.get_data_handle()) : nullptr, y);
-    }
   }
 
-  std::size_t packed_bytes() const noexcept override { return packed_desc_.get_size(); }
-
-  std::string describe() const override {
-    return std::string("onednn ") + gemm_precision_name(precision_) + " " + implementation_;
-  }
-
- private:
   CachedMatmul build(int rows) {
     auto& engine = context_->engine();
     const auto pd =

@@ -1,31 +1,12 @@
 #include "kernels/cpu/layernorm.h"
 
-#include <cmath>
 #include <cstdint>
 
 #include "kernels/cpu/parallel.h"
-#include "kernels/cpu/simd.h"
+#include "kernels/cpu/row_ops.h"
 
 namespace uninlu::cpu {
 namespace {
-
-// Two passes (mean, then the mean of squared deviations) as PyTorch does: one-pass E[x^2]-E[x]^2
-// loses digits when the mean is large against the spread.
-UNINLU_INLINE void normalize(float* row, int cols, const float* gamma, const float* beta, float eps) {
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int c = 0; c < cols; ++c) sum += row[c];
-  const float mean = sum / static_cast<float>(cols);
-  float squares = 0.0f;
-#pragma omp simd reduction(+ : squares)
-  for (int c = 0; c < cols; ++c) {
-    const float d = row[c] - mean;
-    squares += d * d;
-  }
-  const float inv_std = 1.0f / std::sqrt(squares / static_cast<float>(cols) + eps);
-#pragma omp simd
-  for (int c = 0; c < cols; ++c) row[c] = (row[c] - mean) * inv_std * gamma[c] + beta[c];
-}
 
 UNINLU_SIMD_CLONES void bias_residual_layernorm_rows(const float* x, const float* bias, const float* residual,
                                                      float* out, int rows, int cols, const float* gamma,
@@ -42,12 +23,12 @@ UNINLU_SIMD_CLONES void bias_residual_layernorm_rows(const float* x, const float
 #pragma omp simd
       for (int c = 0; c < cols; ++c) orow[c] = xr[c] + rr[c];
     }
-    normalize(orow, cols, gamma, beta, eps);
+    rows::normalize(orow, cols, gamma, beta, eps);
   }
 }
 
 UNINLU_SIMD_CLONES void layernorm_row_impl(float* row, int cols, const float* gamma, const float* beta, float eps) {
-  normalize(row, cols, gamma, beta, eps);
+  rows::normalize(row, cols, gamma, beta, eps);
 }
 
 }  // namespace

@@ -1,0 +1,49 @@
+#pragma once
+// How a benchmark worker sends one request and waits for its answer: over HTTP (one keep-alive
+// connection per worker, reconnecting after an error) or straight into an in-process Service.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bench/request_source.h"
+
+namespace uninlu {
+class Service;
+}
+
+namespace uninlu::bench {
+
+struct Outcome {
+  int status = 0;     // HTTP status (the status the error kind maps to, in process); 0: no answer
+  std::string error;  // empty when ok; else "http 503", "connect: ...", "io: ...", "bad body"
+  bool ok() const noexcept { return error.empty(); }
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends request `index` of the bodies and blocks until the answer (or a failure).
+  virtual Outcome send(std::size_t index) = 0;
+};
+
+using TransportFactory = std::function<std::unique_ptr<Transport>()>;
+
+struct HttpTarget {
+  std::string host = "127.0.0.1";
+  int port = 7860;
+  std::string path_prefix;  // prepended to /api/predict and /metrics (e.g. behind a proxy)
+};
+
+// "http://host:port[/prefix]" -> target; Error(Usage) for anything else (https is not supported).
+HttpTarget parse_url(const std::string& url);
+
+TransportFactory http_transport(HttpTarget target, std::shared_ptr<const RequestBodies> bodies);
+TransportFactory direct_transport(Service& service, std::shared_ptr<const RequestBodies> bodies,
+                                  std::chrono::milliseconds timeout);
+
+// GET a path over a fresh connection; returns the body, or throws Error(Io).
+std::string http_get(const HttpTarget& target, const std::string& path);
+
+}  // namespace uninlu::bench
