@@ -62,9 +62,9 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   >"$work/int8.json" 2>/dev/null || true
 "$uninlu" bench --model "$model" --cpu-precision fp32 --connections 32 --duration 8 --warmup 2 --json \
   >"$work/fp32.json" 2>/dev/null || true
-"$gemm_bench" --benchmark_filter='gemm/onednn_(fp32|bf16|int8)/T:256/768x3072/threads:1$' \
+"$gemm_bench" --benchmark_filter='gemm/onednn_(fp32|bf16|int8)/T:256/768x3072/threads:1/' \
   --benchmark_min_time=0.3 --benchmark_format=json >"$work/gemm.json" 2>/dev/null
-"$request_bench" --benchmark_filter='request/(fp32|int8)/threads:1/requests_per_call:8$' \
+"$request_bench" --benchmark_filter='request/(fp32|int8)/threads:1/requests_per_call:8/' \
   --benchmark_format=json >"$work/request.json" 2>/dev/null
 
 "$python" - "$work" "$baseline" "$tolerance" "$update" "$out" <<'PY'
@@ -93,7 +93,7 @@ for path in (f"{work}/gemm.json", f"{work}/request.json"):
         scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]
         metrics[b["name"] + ".cpu_ms"] = (b["cpu_time"] * scale, "lower")
 
-current = {k: {"value": v, "better": d} for k, v in metrics.items()}
+current = {k: {"value": v, "better": d} for k, (v, d) in metrics.items()}
 if update:
     json.dump({"written": time.strftime("%Y-%m-%d %H:%M:%S"), "note": "tools/bench_regress.sh -u", "metrics": current},
               open(baseline_path, "w"), indent=1)

@@ -14,6 +14,7 @@
 #include "engine/hint_cache.h"
 #include "engine/hint_dedup.h"
 #include "engine/op_profile.h"
+#include "engine/thread_pinning.h"
 #include "engine/thread_scope.h"
 #include "engine/workspace.h"
 #include "kernels/cpu/embedding.h"
@@ -119,6 +120,7 @@ class CpuBackend::Impl {
     std::vector<std::shared_ptr<const TextStates>> out;
     if (batch.empty()) return out;
     ThreadScope threads(threads_);
+    if (options_.pin_threads) pin_openmp_team(threads_);
     auto& tokens = ws_.tokens;
     tokens.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -138,6 +140,7 @@ class CpuBackend::Impl {
     std::vector<TextStates> out;
     if (batch.empty()) return out;
     ThreadScope threads(threads_);
+    if (options_.pin_threads) pin_openmp_team(threads_);
     const float* hint_hidden = run_hint_stage(batch);
     out.reserve(batch.size());
     auto t = profile_.time(OpFamily::Gather);
@@ -152,6 +155,7 @@ class CpuBackend::Impl {
     std::vector<SpanLogits> out;
     if (batch.empty()) return out;
     ThreadScope threads(threads_);
+    if (options_.pin_threads) pin_openmp_team(threads_);
     hints_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       check_text_states(batch[i], i);

@@ -22,6 +22,7 @@ struct CpuBackendOptions {
   int threads = 0;                           // 0: every core this process may run on
   bool deduplicate_hints = true;             // run identical (hint, position_offset) pairs of a batch once
   std::size_t hint_cache_bytes = 16u << 20;  // hint states kept across calls (LRU); 0 disables
+  bool pin_threads = true;                   // one thread per CPU when the team covers them all (thread_pinning.h)
 };
 
 class CpuBackend final : public Backend {

@@ -26,7 +26,7 @@ std::unique_ptr<Device> make_cpu_device(const ServiceOptions& options, const Mod
   auto device = std::make_unique<Device>();
   device->name = "cpu";
   device->is_gpu = false;
-  device->backend = make_cpu_backend(model.config, model.weights, {options.cpu_precision, options.cpu_threads});
+  device->backend = make_cpu_backend(model.config, model.weights, {.precision = options.cpu_precision, .threads = options.cpu_threads, .pin_threads = options.cpu_pin_threads});
   device->max_batch_tokens = options.scheduler.max_batch_tokens != 0 ? options.scheduler.max_batch_tokens : kCpuBatchTokens;
   return device;
 }

@@ -204,6 +204,7 @@ class InferenceService final : public Service {
                       {"cpu_precision", precision_name(options_.cpu_precision)},
                       {"gpu_precision", precision_name(options_.gpu_precision)},
                       {"cpu_threads", options_.cpu_threads},
+                      {"pin_threads", options_.cpu_pin_threads},
                       {"dynamic_batching", options_.scheduler.dynamic_batching},
                       {"max_batch_tokens", options_.scheduler.max_batch_tokens},
                       {"max_batch_requests", options_.scheduler.max_batch_requests},

@@ -66,6 +66,7 @@ struct ServiceOptions {
   Precision cpu_precision = Precision::F32;
   Precision gpu_precision = Precision::F16;  // use_amp=false gives F32; amp_dtype picks F16 or BF16
   int cpu_threads = 0;                       // 0: all cores
+  bool cpu_pin_threads = true;               // pin the inference threads when they cover every core
   bool layer_split = false;                  // first half of the layers on one GPU, the rest on another
   SchedulerOptions scheduler;
   PipelineLimits limits;
