@@ -9,6 +9,7 @@ import concurrent.futures
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -402,6 +403,18 @@ class ProcessTest(unittest.TestCase):
         self.assertIn(f"cannot listen on 127.0.0.1:{first.port}: address already in use", message)
         self.assertIn("choose another --port", message)
         self.assertEqual(first.post("/api/predict", REFERENCE).status, 200)
+
+    def test_device_auto_without_a_gpu_serves_on_the_cpu(self):
+        if FAKE:
+            self.skipTest("the fake server has no devices")
+        if shutil.which("nvidia-smi") and subprocess.run(["nvidia-smi", "-L"], capture_output=True).returncode == 0:
+            self.skipTest("this machine has a GPU")
+        server = self.start(["--device", "auto"])
+        body = server.get("/health").json()
+        self.assertEqual([d["name"] for d in body["devices"]], ["cpu"])
+        self.assertEqual(body["serving_on"], ["cpu"])
+        self.assertEqual(server.post("/api/predict", REFERENCE).status, 200)
+        self.assertEqual(server.stderr().count("serving on the CPU"), 1, server.stderr())
 
     def test_invalid_values_exit_2_naming_the_field(self):
         for args, port, words in (([], 70000, "invalid --port: must be an integer from 0 to 65535, got 70000"),
