@@ -14,6 +14,7 @@
 #include "engine/hint_cache.h"
 #include "engine/hint_dedup.h"
 #include "engine/op_profile.h"
+#include "engine/input_checks.h"
 #include "engine/thread_pinning.h"
 #include "engine/thread_scope.h"
 #include "engine/workspace.h"
@@ -125,7 +126,7 @@ class CpuBackend::Impl {
     tokens.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const auto ids = batch[i].ids;
-      check_sequence(ids, 0, "text window", i);
+      check_token_sequence(ids, 0, "text window", i, vocab_, max_positions_);
       append_sequence(ids, 0, 0);
     }
     float* hidden = encode(tokens, text_layers_, ws_.hidden);
@@ -158,7 +159,7 @@ class CpuBackend::Impl {
     if (options_.pin_threads) pin_openmp_team(threads_);
     hints_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      check_text_states(batch[i], i);
+      check_cross_text_states(batch[i], i, hidden_);
       hints_.push_back(batch[i].hint);
     }
     const float* hint_hidden = run_hint_stage(hints_);
@@ -232,45 +233,6 @@ class CpuBackend::Impl {
   }
 
  private:
-  // Token ids inside the vocabulary, positions inside the position table.
-  void check_sequence(std::span<const std::int32_t> ids, int position_offset, const char* what,
-                      std::size_t index) const {
-    const std::string where = std::string(what) + " " + std::to_string(index);
-    if (ids.empty()) fail(ErrorKind::InvalidInput, where + " is empty");
-    if (position_offset < 0) {
-      fail(ErrorKind::InvalidInput, where + ": negative position_offset " + std::to_string(position_offset));
-    }
-    if (static_cast<std::int64_t>(position_offset) + static_cast<std::int64_t>(ids.size()) > max_positions_) {
-      fail(ErrorKind::InvalidInput, where + ": " + std::to_string(ids.size()) + " tokens from position " +
-                                        std::to_string(position_offset) + " go past max_position_embeddings (" +
-                                        std::to_string(max_positions_) + ")");
-    }
-    for (std::size_t j = 0; j < ids.size(); ++j) {
-      if (ids[j] < 0 || ids[j] >= vocab_) {
-        fail(ErrorKind::InvalidInput, where + ": token id " + std::to_string(ids[j]) + " at " + std::to_string(j) +
-                                          " is outside the vocabulary (" + std::to_string(vocab_) + " entries)");
-      }
-    }
-  }
-
-  void check_text_states(const CrossInput& item, std::size_t index) const {
-    const std::string where = "cross item " + std::to_string(index);
-    const TextStates* text = item.text.get();
-    if (text == nullptr) fail(ErrorKind::InvalidInput, where + " has no text states");
-    if (text->len <= 0 || text->hidden != hidden_ ||
-        text->values.size() != static_cast<std::size_t>(text->len) * static_cast<std::size_t>(hidden_)) {
-      fail(ErrorKind::InvalidInput, where + ": text states are " + std::to_string(text->len) + " x " +
-                                        std::to_string(text->hidden) + " with " + std::to_string(text->values.size()) +
-                                        " values; this model needs len >= 1 rows of " + std::to_string(hidden_));
-    }
-    if (item.hint.position_offset < text->len) {
-      fail(ErrorKind::InvalidInput, where + ": the hint's position_offset " +
-                                        std::to_string(item.hint.position_offset) + " is inside the text window (" +
-                                        std::to_string(text->len) +
-                                        " tokens): hint positions start after the (padded) window");
-    }
-  }
-
   void append_sequence(std::span<const std::int32_t> ids, int position_offset, int token_type) {
     auto& t = ws_.tokens;
     const int begin = t.rows();
@@ -304,7 +266,9 @@ class CpuBackend::Impl {
   // The hint stage for the distinct hints of `hints` that the cache does not hold. Returns the states
   // of every distinct hint u at rows unique_rows_[u]..; groups_.unique_of maps each hint to its u.
   const float* run_hint_stage(std::span<const HintInput> hints) {
-    for (std::size_t i = 0; i < hints.size(); ++i) check_sequence(hints[i].ids, hints[i].position_offset, "hint", i);
+    for (std::size_t i = 0; i < hints.size(); ++i) {
+      check_token_sequence(hints[i].ids, hints[i].position_offset, "hint", i, vocab_, max_positions_);
+    }
     group_hints(hints, options_.deduplicate_hints, groups_);
     const std::size_t unique = groups_.unique_first.size();
     unique_rows_.clear();

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "engine/hint_cache.h"
 #include "engine/hint_dedup.h"
+#include "engine/input_checks.h"
 #include "kernels/cuda/classifier_kernels.h"
 #include "kernels/cuda/copy_kernels.h"
 #include "kernels/cuda/cuda_error.h"
@@ -157,21 +158,26 @@ class CudaBackend::Impl {
 
   std::vector<std::shared_ptr<const TextStates>> run_text(std::span<const TextInput> batch) {
     if (batch.empty()) return {};
-    for (std::size_t i = 0; i < batch.size(); ++i) check_sequence(batch[i].ids, 0, "text window", i);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      check_token_sequence(batch[i].ids, 0, "text window", i, image_->vocab, image_->max_positions);
+    }
     return guarded([&] { return run_text_impl(batch); });
   }
 
   std::vector<TextStates> run_hint(std::span<const HintInput> batch) {
     if (batch.empty()) return {};
-    for (std::size_t i = 0; i < batch.size(); ++i) check_sequence(batch[i].ids, batch[i].position_offset, "hint", i);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      check_token_sequence(batch[i].ids, batch[i].position_offset, "hint", i, image_->vocab, image_->max_positions);
+    }
     return guarded([&] { return run_hint_impl(batch); });
   }
 
   std::vector<SpanLogits> run_cross(std::span<const CrossInput> batch) {
     if (batch.empty()) return {};
-    for (std::size_t i = 0; i < batch.size(); ++i) check_text_states(batch[i], i);
+    for (std::size_t i = 0; i < batch.size(); ++i) check_cross_text_states(batch[i], i, hidden_);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      check_sequence(batch[i].hint.ids, batch[i].hint.position_offset, "hint", i);
+      check_token_sequence(batch[i].hint.ids, batch[i].hint.position_offset, "hint", i, image_->vocab,
+                           image_->max_positions);
     }
     return guarded([&] { return run_cross_impl(batch); });
   }
@@ -411,47 +417,6 @@ class CudaBackend::Impl {
     create_contexts();  // throws (and the rebuild stays pending) when the device is still unusable
     rebuild_ = Rebuild::None;
     spdlog::info("{}: device state rebuilt{}", name_, kind == Rebuild::Full ? " after a device reset" : "");
-  }
-
-  // ---- validation (the CPU backend's checks and messages) ---------------------------------------------
-
-  void check_sequence(std::span<const std::int32_t> ids, int position_offset, const char* what,
-                      std::size_t index) const {
-    const std::string where = std::string(what) + " " + std::to_string(index);
-    if (ids.empty()) fail(ErrorKind::InvalidInput, where + " is empty");
-    if (position_offset < 0) {
-      fail(ErrorKind::InvalidInput, where + ": negative position_offset " + std::to_string(position_offset));
-    }
-    if (static_cast<std::int64_t>(position_offset) + static_cast<std::int64_t>(ids.size()) > image_->max_positions) {
-      fail(ErrorKind::InvalidInput, where + ": " + std::to_string(ids.size()) + " tokens from position " +
-                                        std::to_string(position_offset) + " go past max_position_embeddings (" +
-                                        std::to_string(image_->max_positions) + ")");
-    }
-    for (std::size_t j = 0; j < ids.size(); ++j) {
-      if (ids[j] < 0 || ids[j] >= image_->vocab) {
-        fail(ErrorKind::InvalidInput, where + ": token id " + std::to_string(ids[j]) + " at " + std::to_string(j) +
-                                          " is outside the vocabulary (" + std::to_string(image_->vocab) +
-                                          " entries)");
-      }
-    }
-  }
-
-  void check_text_states(const CrossInput& item, std::size_t index) const {
-    const std::string where = "cross item " + std::to_string(index);
-    const TextStates* text = item.text.get();
-    if (text == nullptr) fail(ErrorKind::InvalidInput, where + " has no text states");
-    if (text->len <= 0 || text->hidden != hidden_ ||
-        text->values.size() != static_cast<std::size_t>(text->len) * static_cast<std::size_t>(hidden_)) {
-      fail(ErrorKind::InvalidInput, where + ": text states are " + std::to_string(text->len) + " x " +
-                                        std::to_string(text->hidden) + " with " + std::to_string(text->values.size()) +
-                                        " values; this model needs len >= 1 rows of " + std::to_string(hidden_));
-    }
-    if (item.hint.position_offset < text->len) {
-      fail(ErrorKind::InvalidInput, where + ": the hint's position_offset " +
-                                        std::to_string(item.hint.position_offset) + " is inside the text window (" +
-                                        std::to_string(text->len) +
-                                        " tokens): hint positions start after the (padded) window");
-    }
   }
 
   // ---- the stages ---------------------------------------------------------------------------------------
