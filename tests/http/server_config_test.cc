@@ -1,6 +1,7 @@
 #include "http/server_config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
@@ -39,8 +40,7 @@ class TempConfig {
  public:
   explicit TempConfig(const std::string& text) {
     path_ = std::filesystem::temp_directory_path() /
-            ("uninlu_http_config_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-             std::to_string(counter_++) + ".json");
+            ("uninlu_http_config_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++) + ".json");
     std::ofstream(path_) << text;
   }
   ~TempConfig() { std::filesystem::remove(path_); }
