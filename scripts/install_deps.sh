@@ -7,8 +7,8 @@
 set -euo pipefail
 
 build_packages=(
-  build-essential cmake ninja-build pkg-config git ca-certificates
-  libdnnl-dev libopenblas-dev libopenblas0-pthread libgomp1
+  build-essential cmake ninja-build pkg-config git ca-certificates ccache
+  libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libopenblas0-pthread libgomp1  # dnnl-config.cmake needs OpenCL
   libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
@@ -16,6 +16,7 @@ test_packages=(
   python3 python3-torch python3-numpy python3-yaml  # reference implementation, fixtures, goldens, k8s checks
   chromium fonts-wqy-microhei                       # web page end-to-end test (and readable screenshots)
   nginx python3-locust wrk curl jq shellcheck procps psmisc iproute2
+  qemu-user                                         # the CPU matrix: kernels as other x86-64 CPUs
 )
 runtime_packages=(libdnnl2 libopenblas0-pthread libgomp1 libutf8proc2 libspdlog1.10 libfmt9
   libprometheus-cpp-core1.0 curl ca-certificates)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs `shellcheck -x` over every shell script in scripts/, deploy/ and tests/ (by extension .sh or by
+# Runs `shellcheck -x` over every shell script in scripts/, deploy/, tests/ and .ci/ (by extension .sh or by
 # a sh/bash shebang; node_modules skipped), from the repository root so that `source` paths resolve.
 #   tests/deploy/shellcheck.sh [--severity LEVEL]   (default: style, i.e. everything)
 # SC2317 ("command appears to be unreachable") is excluded: shellcheck 0.9.0 (Debian 12) reports it for
@@ -21,7 +21,7 @@ while IFS= read -r -d '' f; do
       if head -n 1 "$f" 2>/dev/null | grep -qE '^#!.*[/ ](ba)?sh( |$)'; then files+=("$f"); fi
       ;;
   esac
-done < <(find scripts deploy tests -name node_modules -prune -o -type f -print0 2>/dev/null | sort -z)
+done < <(find scripts deploy tests .ci -name node_modules -prune -o -type f -print0 2>/dev/null | sort -z)
 
 if [[ ${#files[@]} -eq 0 ]]; then
   echo "FAIL: $test_name (no shell scripts found)"
