@@ -176,6 +176,19 @@ TEST(ArenaCarver, MeasuresWhatItLaterCarves) {
   EXPECT_THROW(real.take_bytes(1), Error);  // past the capacity: a sizing bug, never a silent overflow
 }
 
+// The runtime this binary links (static cudart) and the CUDA version the driver supports (0: no driver).
+// run_on_gpu.sh prints these first: a driver older than the runtime makes every GPU test skip.
+TEST(CudaVersions, RuntimeAndDriver) {
+  int runtime = 0;
+  int driver = 0;
+  EXPECT_EQ(cudaRuntimeGetVersion(&runtime), cudaSuccess);
+  (void)cudaDriverGetVersion(&driver);
+  (void)cudaGetLastError();
+  std::printf("cuda runtime %d.%d, driver supports %d.%d%s\n", runtime / 1000, runtime % 1000 / 10, driver / 1000,
+              driver % 1000 / 10, driver != 0 && driver < runtime ? " (older than the runtime: no GPU is usable)" : "");
+  EXPECT_GT(runtime, 0);
+}
+
 TEST(NoGpu, DiscoveryReportsZeroWithAReason) {
   std::string why;
   const int count = cuda_device_count(&why);

@@ -190,8 +190,8 @@ print_versions() {
   smi=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1) || smi="nvidia-smi failed: $smi"
   log "GPUs (nvidia-smi): ${smi//$'\n'/; }"
   log "CUDA version the driver supports: $(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n 1)"
-  log "CUDA runtime of the build: $(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')" \
-    "(nvcc here; the bundle's static runtime is the one it was built with)"
+  log "nvcc here: $(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
+  log "gpu_tests: $(uninlu_bin gpu_tests --gtest_filter=CudaVersions.* 2>&1 | grep '^cuda runtime' || echo 'did not start')"
 }
 
 # GPUs nvidia-smi lists (0 without nvidia-smi or without a GPU).
