@@ -15,25 +15,12 @@
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_runtime_info.h"
 #include "kernels/cuda/model_image.h"
+#include "kernels/gpu_host/batch_budget.h"
 
 namespace uninlu {
 namespace {
 
 constexpr std::size_t kMiB = std::size_t{1} << 20;
-constexpr std::size_t kGiB = std::size_t{1} << 30;
-// Left free for what the arena does not hold: the CUDA context's own growth, cuBLASLt, NVML, other
-// processes' small allocations.
-constexpr std::size_t kHeadroomBytes = 512 * kMiB;
-constexpr double kSafety = 0.8;           // of the rest, the share batches may plan on
-constexpr std::size_t kMinTokens = 512;   // one item at most: a 384-token window and a 128-token hint
-
-// Default budgets by card size (overridable: an explicit max_batch_tokens wins). Beyond ~16K tokens a
-// batch only adds latency: the GEMMs are already large enough to fill the GPU.
-std::size_t preset_tokens(std::size_t total_bytes) {
-  if (total_bytes >= 40 * kGiB) return 16384;
-  if (total_bytes >= 16 * kGiB) return 8192;
-  return 4096;
-}
 
 bool env_flag(const char* name) {
   const char* v = std::getenv(name);
@@ -51,35 +38,29 @@ void plan_budget(Device& device, CudaBackend& backend, const ServiceOptions& opt
   }
   constexpr std::size_t kProbe = 1024;
   const std::size_t per_token = (backend.activation_bytes(kProbe) + kProbe - 1) / kProbe;
-  const double usable = free_bytes > kHeadroomBytes ? static_cast<double>(free_bytes - kHeadroomBytes) * kSafety : 0.0;
-  const auto fits = static_cast<std::size_t>(usable / static_cast<double>(per_token));
-  const std::size_t preset = preset_tokens(total_bytes);
-  const bool explicit_budget = options.scheduler.max_batch_tokens != 0;
-  std::size_t tokens = 0;
-  std::string why;
-  if (explicit_budget) {
-    tokens = options.scheduler.max_batch_tokens;
-    why = "max_batch_tokens as configured";
-    if (tokens > fits) {
-      spdlog::warn("{}: max_batch_tokens {} is more than the {} tokens its free memory is planned for; large batches "
-                   "may run out of memory (and then move to another device)",
-                   device.name, tokens, fits);
-    }
-  } else {
-    if (fits < kMinTokens) {
-      fail(ErrorKind::Usage, device.name + " has " + std::to_string(free_bytes / kMiB) +
-                                 " MiB free after the weights: too little for one " + std::to_string(kMinTokens) +
-                                 "-token batch (" + std::to_string(per_token) + " bytes per token); free the GPU or "
-                                 "use another device");
-    }
-    tokens = std::min(preset, fits);
-    why = tokens == preset ? "preset for a " + std::to_string(total_bytes / kGiB) + " GiB card"
-                           : "what its free memory fits";
+  // The arithmetic (kernels/gpu_host/batch_budget.h, tested without a GPU): an explicit budget larger
+  // than free memory is kept, with a warning, but the arena and pinned staging are reserved only for what
+  // fits, so startup does not fail on the reserve.
+  const cuda::BudgetPlan plan =
+      cuda::plan_batch_budget({free_bytes, total_bytes, per_token, options.scheduler.max_batch_tokens});
+  if (plan.too_small) {
+    fail(ErrorKind::Usage, device.name + " has " + std::to_string(free_bytes / kMiB) +
+                               " MiB free after the weights: too little for one " +
+                               std::to_string(cuda::kBudgetMinTokens) + "-token batch (" + std::to_string(per_token) +
+                               " bytes per token); free the GPU or use another device");
   }
-  backend.reserve_tokens(std::max(tokens, kMinTokens));
-  device.max_batch_tokens = tokens;
-  spdlog::info("{}: {}; max_batch_tokens {} ({}; {} KiB per token, {} MiB free before the arena, fits {})",
-               device.name, backend.describe(), tokens, why, per_token / 1024, free_bytes / kMiB, fits);
+  if (plan.max_batch_tokens > plan.fits) {
+    spdlog::warn("{}: max_batch_tokens {} is more than the {} tokens its free memory is planned for; the arena is "
+                 "reserved for {} tokens, larger batches allocate for themselves and may run out of memory (and then "
+                 "move to another device)",
+                 device.name, plan.max_batch_tokens, plan.fits, plan.reserve_tokens);
+  }
+  backend.reserve_tokens(plan.reserve_tokens);
+  device.max_batch_tokens = plan.max_batch_tokens;
+  spdlog::info("{}: {}; max_batch_tokens {} ({}; {} KiB per token, {} MiB free before the arena, fits {}, reserved "
+               "for {})",
+               device.name, backend.describe(), plan.max_batch_tokens, plan.why, per_token / 1024, free_bytes / kMiB,
+               plan.fits, plan.reserve_tokens);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The CUDA backend's host-side logic, which runs (and is checked) on machines without a GPU too: the
-// fault-injection spec, the weight image, the attention tiles, the staged upload layout, and the
+// injected faults' exceptions, the weight image, the attention tiles, the staged upload layout, and the
 // no-GPU paths of device discovery and construction.
 #include <gtest/gtest.h>
 
@@ -21,57 +21,9 @@
 namespace uninlu {
 namespace {
 
-using cuda::FaultInjector;
 using cuda::InjectedFault;
 
-std::vector<int> fired(FaultInjector& f, int calls, InjectedFault* kind = nullptr) {
-  std::vector<int> out;
-  for (int i = 1; i <= calls; ++i) {
-    if (const auto fault = f.next_call()) {
-      out.push_back(i);
-      if (kind != nullptr) *kind = *fault;
-    }
-  }
-  return out;
-}
-
-TEST(FaultInjection, EveryAfterAndAt) {
-  FaultInjector every("cuda:0:oom:every=5", "cuda:0");
-  InjectedFault kind{};
-  EXPECT_EQ(fired(every, 12, &kind), (std::vector<int>{5, 10}));
-  EXPECT_EQ(kind, InjectedFault::OutOfMemory);
-  FaultInjector after("cuda:0:error:after=3", "cuda:0");
-  EXPECT_EQ(fired(after, 6, &kind), (std::vector<int>{4, 5, 6}));
-  EXPECT_EQ(kind, InjectedFault::Error);
-  FaultInjector at("cuda:1:sticky:at=2", "cuda:1");
-  EXPECT_EQ(fired(at, 5, &kind), (std::vector<int>{2}));
-  EXPECT_EQ(kind, InjectedFault::Sticky);
-}
-
-TEST(FaultInjection, RulesApplyToTheirDeviceOrToAll) {
-  FaultInjector other("cuda:1:oom:every=1", "cuda:0");
-  EXPECT_FALSE(other.enabled());
-  EXPECT_TRUE(fired(other, 3).empty());
-  FaultInjector wildcard("cuda:*:oom:every=2", "cuda:0+1");
-  EXPECT_TRUE(wildcard.enabled());
-  FaultInjector several(" cuda:0:oom:at=1 ; cuda:3:error:every=1;cuda:0:error:at=3 ", "cuda:0");
-  EXPECT_EQ(fired(several, 4), (std::vector<int>{1, 3}));
-  EXPECT_FALSE(FaultInjector("", "cuda:0").enabled());
-  EXPECT_FALSE(FaultInjector(";;", "cuda:0").enabled());
-}
-
-TEST(FaultInjection, MalformedSpecsAreUsageErrors) {
-  for (const char* spec : {"cuda:0:oom", "cuda:0:boom:every=1", "cuda:0:oom:sometimes=1", "cuda:0:oom:every=x",
-                           "cuda:0:oom:every=0", "gpu:0:oom:every=1", "cuda:0:oom:every", "cuda:0:oom:at=-1"}) {
-    try {
-      FaultInjector f(spec, "cuda:0");
-      ADD_FAILURE() << spec << " was accepted";
-    } catch (const Error& e) {
-      EXPECT_EQ(e.kind(), ErrorKind::Usage) << spec;
-      EXPECT_NE(std::string(e.what()).find("UNINLU_FAULT_INJECT"), std::string::npos) << e.what();
-    }
-  }
-}
+// The rules themselves (parsing, triggers, precedence) are tested without CUDA in tests/gpu_host.
 
 TEST(FaultInjection, ThrowsWhatARealFaultWould) {
   EXPECT_THROW(cuda::throw_injected_fault(InjectedFault::OutOfMemory, "cuda:0", 1), cuda::CudaOutOfMemory);
@@ -222,6 +174,19 @@ TEST(ArenaCarver, MeasuresWhatItLaterCarves) {
   EXPECT_EQ(static_cast<void*>(real.take<float>(3)), static_cast<void*>(memory.data()));
   EXPECT_EQ(real.take_bytes(1), memory.data() + 256);
   EXPECT_THROW(real.take_bytes(1), Error);  // past the capacity: a sizing bug, never a silent overflow
+}
+
+// The runtime this binary links (static cudart) and the CUDA version the driver supports (0: no driver).
+// run_on_gpu.sh prints these first: a driver older than the runtime makes every GPU test skip.
+TEST(CudaVersions, RuntimeAndDriver) {
+  int runtime = 0;
+  int driver = 0;
+  EXPECT_EQ(cudaRuntimeGetVersion(&runtime), cudaSuccess);
+  (void)cudaDriverGetVersion(&driver);
+  (void)cudaGetLastError();
+  std::printf("cuda runtime %d.%d, driver supports %d.%d%s\n", runtime / 1000, runtime % 1000 / 10, driver / 1000,
+              driver % 1000 / 10, driver != 0 && driver < runtime ? " (older than the runtime: no GPU is usable)" : "");
+  EXPECT_GT(runtime, 0);
 }
 
 TEST(NoGpu, DiscoveryReportsZeroWithAReason) {

@@ -183,11 +183,69 @@ load_env() {
   [[ -n "$BIN" ]] || { log "run the setup phase first"; exit 1; }
 }
 
+# Driver and runtime versions first: with a driver older than the runtime, cudaGetDeviceCount fails and
+# every GPU test skips (a suite that passes without testing anything).
+print_versions() {
+  local smi
+  smi=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1) || smi="nvidia-smi failed: $smi"
+  log "GPUs (nvidia-smi): ${smi//$'\n'/; }"
+  log "CUDA version the driver supports: $(nvidia-smi 2>/dev/null | sed -n 's/.*CUDA Version: *\([0-9.]*\).*/\1/p' | head -n 1)"
+  log "nvcc here: $(nvcc --version 2>/dev/null | sed -n 's/.*release \([0-9.]*\).*/\1/p')"
+  log "gpu_tests: $(uninlu_bin gpu_tests --gtest_filter=CudaVersions.* 2>&1 | grep '^cuda runtime' || echo 'did not start')"
+}
+
+# GPUs nvidia-smi lists (0 without nvidia-smi or without a GPU).
+listed_gpus() { nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true; }
+
+# skipped_tests XML: the number of skipped tests in a gtest XML report.
+skipped_tests() {
+  "$PYTHON" - "$1" <<'PYEOF'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+skipped = sum(1 for case in root.iter("testcase")
+              if case.get("result") == "skipped" or case.get("status") == "notrun" or case.find("skipped") is not None)
+print(skipped)
+PYEOF
+}
+
+# With a GPU listed, the GPU tests must run: a skip there means the binary saw no usable GPU (driver
+# too old for the runtime, no device node, CUDA_VISIBLE_DEVICES...). Tests that need 2 GPUs may skip
+# on a one-GPU machine; NoGpu.* skip whenever a GPU is there.
+check_gpu_tests_ran() {
+  local xml=$RESULTS/gpu_tests.xml gpus skipped
+  gpus=$(listed_gpus)
+  [[ "$gpus" -gt 0 ]] || { log "gpu_tests: nvidia-smi lists no GPU; skips are expected"; return 0; }
+  [[ -f "$xml" ]] || { log "gpu_tests: no XML report"; return 1; }
+  skipped=$("$PYTHON" - "$xml" "$gpus" <<'PYEOF'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+gpus = int(sys.argv[2])
+def allowed(case):
+    name = case.get("classname", "") + "." + case.get("name", "")
+    return name.startswith("NoGpu.") or (gpus < 2 and ("LayerSplit" in name or "TwoGpu" in name))
+bad = [case.get("classname", "") + "." + case.get("name", "") for case in root.iter("testcase")
+       if (case.get("result") == "skipped" or case.find("skipped") is not None) and not allowed(case)]
+print(len(bad))
+for name in bad[:20]:
+    print("  skipped:", name, file=sys.stderr)
+PYEOF
+)
+  if [[ "$skipped" != 0 ]]; then
+    log "gpu_tests: nvidia-smi lists $gpus GPU(s) but $skipped GPU test(s) skipped: the tests did not see the GPU"
+    return 1
+  fi
+  log "gpu_tests: $gpus GPU(s) listed, $(skipped_tests "$xml") test(s) skipped, all of them allowed"
+}
+
 phase_tests() {
   load_env
+  print_versions
   step monitor_tests uninlu_bin monitor_tests --gtest_output="xml:$RESULTS/monitor_tests.xml"
   UNINLU_GPU_FULL_MODEL="$FIXTURES/models/full" UNINLU_GPU_FULL_MODEL_CASES="$FULL_MODEL_CASES" \
     step gpu_tests uninlu_bin gpu_tests --gtest_output="xml:$RESULTS/gpu_tests.xml"
+  step gpu_tests_ran check_gpu_tests_ran
   grep -E '^(golden|attention|gemm|embedding|layernorm|gelu|text stage|hint stage|cross stage|cuda:0 budget|gpu [0-9]|no GPU)' \
     "$RESULTS/gpu_tests.log" >"$RESULTS/gpu_tests_figures.txt" 2>/dev/null || true
 }
@@ -270,9 +328,11 @@ EOF
 
 phase_drill() {
   load_env
+  # Several rules fire on call 40 (a multiple of 5): the most severe wins, so it is the device reset.
   if UNINLU_FAULT_INJECT="cuda:0:oom:every=5;cuda:0:error:every=13;cuda:0:sticky:at=40" serve drill; then
     step drill drill_check
     grep -cE "failed a (text|cross) batch" "$RESULTS/drill.serve.log" >"$RESULTS/drill_faults.txt" 2>/dev/null || true
+    step drill_reset grep -q "device state rebuilt after a device reset" "$RESULTS/drill.serve.log"
     stop_server drill
   else
     failed serve_drill

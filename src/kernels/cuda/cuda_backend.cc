@@ -18,6 +18,8 @@
 #include "kernels/cuda/device_context.h"
 #include "kernels/cuda/fault_injection.h"
 #include "kernels/cuda/staged_upload.h"
+#include "kernels/gpu_host/device_recovery.h"
+#include "kernels/gpu_host/device_users.h"
 
 namespace uninlu {
 
@@ -122,11 +124,11 @@ struct CrossBuffers {
   float* logits = nullptr;           // [text rows, 2]
 };
 
-enum class Rebuild { None, Soft, Full };
+using cuda::Rebuild;
 
 }  // namespace
 
-class CudaBackend::Impl {
+class CudaBackend::Impl final : private cuda::RecoveryHooks {
  public:
   Impl(std::shared_ptr<const cuda::ModelImage> image, const CudaBackendOptions& options)
       : image_(std::move(image)),
@@ -147,11 +149,12 @@ class CudaBackend::Impl {
                                   name_);
     if (faults_.enabled()) spdlog::warn("{}: fault injection on: {}", name_, faults_.describe());
     check_ordinals();
+    lease_ = std::make_unique<cuda::DeviceLease>(cuda::DeviceUsers::process(), ordinals());
     reserved_tokens_ = std::max<std::size_t>(options.reserve_tokens, 1);
     create_contexts();
   }
 
-  ~Impl() {
+  ~Impl() override {
     // Release everything with no work pending (a destructor must not throw; errors are ignored).
     quiesce();
   }
@@ -346,9 +349,52 @@ class CudaBackend::Impl {
     }
   }
 
-  // Waits for both streams, ignoring errors (before host staging is reused after a failed call, and at
-  // destruction).
-  void quiesce() noexcept {
+  // Runs one call's device work through the recovery plan (kernels/gpu_host/device_recovery.h): first the
+  // rebuild a previous fault asked for, then fault injection, then `work`.
+  template <class Work>
+  auto guarded(Work&& work) -> decltype(work()) {
+    return cuda::run_guarded(recovery_, *this, [&] {
+      // A status some earlier call ignored (describe(), a release) must not be taken for this call's first
+      // kernel launch failing: launches are checked with cudaGetLastError. (A sticky error is not cleared
+      // by this; the call's first CUDA operation reports it.)
+      (void)cudaGetLastError();
+      if (faults_.enabled()) {
+        if (const auto fault = faults_.next_call()) cuda::throw_injected_fault(*fault, name_, faults_.calls());
+      }
+      return work();
+    });
+  }
+
+  // ---- RecoveryHooks ------------------------------------------------------------------------------------
+
+  cuda::FaultClass classify(const std::exception_ptr& error) const noexcept override {
+    try {
+      std::rethrow_exception(error);
+    } catch (const cuda::CudaOutOfMemory&) {
+      // Allocations happen before a call's first kernel, and a failed one leaves its arena empty: the
+      // state is consistent and the next call simply tries again.
+      return cuda::FaultClass::OutOfMemory;
+    } catch (const cuda::CudaError& e) {
+      return e.sticky() ? cuda::FaultClass::StickyDevice : cuda::FaultClass::Device;
+    } catch (...) {
+      return cuda::FaultClass::Other;
+    }
+  }
+
+  // A sticky error fails every later call of the context; a transient one does not persist. Probe.
+  bool probe_context_lost() noexcept override {
+    bool lost = false;
+    for (int d : ordinals()) {
+      cuda::release_on(d, [&lost] {
+        const cudaError_t status = cudaDeviceSynchronize();
+        (void)cudaGetLastError();
+        if (status != cudaSuccess) lost = true;
+      });
+    }
+    return lost;
+  }
+
+  void quiesce() noexcept override {
     for (DeviceContext* ctx : {text_ctx_.get(), cross_ctx_}) {
       if (ctx == nullptr) continue;
       cuda::release_on(ctx->device(), [ctx] {
@@ -358,65 +404,61 @@ class CudaBackend::Impl {
     }
   }
 
-  // Runs one call's device work: first the rebuild a previous fault asked for, then fault injection,
-  // then `work`; a CUDA fault marks the state for rebuilding before the next call.
-  template <class Work>
-  auto guarded(Work&& work) -> decltype(work()) {
-    if (rebuild_ != Rebuild::None) rebuild();
-    // A status some earlier call ignored (describe(), a release) must not be taken for this call's first
-    // kernel launch failing: launches are checked with cudaGetLastError. (A sticky error is not cleared by
-    // this; the call's first CUDA operation reports it.)
-    (void)cudaGetLastError();
+  void report_fault(const std::exception_ptr& error, Rebuild next) noexcept override {
+    spdlog::error("{}: {}; before its next batch: {}", name_, what(error), cuda::rebuild_name(next));
+  }
+
+  void report_rebuild_failed(const std::exception_ptr& error, Rebuild attempted) noexcept override {
+    spdlog::error("{}: the {} failed ({}); the next batch tries a device reset and re-upload", name_,
+                  cuda::rebuild_name(attempted), what(error));
+  }
+
+  static std::string what(const std::exception_ptr& error) noexcept {
     try {
-      if (faults_.enabled()) {
-        if (const auto fault = faults_.next_call()) cuda::throw_injected_fault(*fault, name_, faults_.calls());
-      }
-      return work();
-    } catch (const cuda::CudaOutOfMemory&) {
-      // Allocations happen before a call's first kernel, and a failed one leaves its arena empty: the
-      // state is consistent and the next call simply tries again.
-      quiesce();
-      throw;
-    } catch (const cuda::CudaError& e) {
-      on_device_error(e);
-      throw;
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      return e.what();
     } catch (...) {
-      quiesce();
-      throw;
+      return "unknown error";
     }
   }
 
-  void on_device_error(const cuda::CudaError& e) noexcept {
-    // A sticky error fails every later call of the context; a transient one does not persist. Probe.
-    bool sticky = e.sticky();
-    for (int d : ordinals()) {
-      cuda::release_on(d, [&sticky] {
-        const cudaError_t status = cudaDeviceSynchronize();
-        (void)cudaGetLastError();
-        if (status != cudaSuccess) sticky = true;
-      });
-    }
-    const Rebuild wanted = sticky ? Rebuild::Full : Rebuild::Soft;
-    if (wanted == Rebuild::Full || rebuild_ == Rebuild::None) rebuild_ = wanted;
-    spdlog::error("{}: {}; before its next batch it {}", name_, e.what(),
-                  sticky ? "resets the device and re-uploads its weights" : "rebuilds its device state");
-  }
-
-  void rebuild() {
-    const Rebuild kind = rebuild_;
+  // Destroys the device state and creates it anew; for Full, resets the GPU(s) in between. Throws (the
+  // plan then escalates to Full) when the device is still unusable.
+  void rebuild(Rebuild kind) override {
     quiesce();
     destroy_contexts();
     (void)cudaGetLastError();  // what the releases above ignored
-    if (kind == Rebuild::Full) {
-      for (int d : ordinals()) {
-        DeviceGuard guard(d);
-        UNINLU_CUDA_CHECK(cudaDeviceReset());
-      }
-      (void)cudaGetLastError();
-    }
-    create_contexts();  // throws (and the rebuild stays pending) when the device is still unusable
-    rebuild_ = Rebuild::None;
+    if (kind == Rebuild::Full) reset_devices();
+    create_contexts();
     spdlog::info("{}: device state rebuilt{}", name_, kind == Rebuild::Full ? " after a device reset" : "");
+  }
+
+  // cudaDeviceReset destroys everything the process holds on the GPU (docs/gpu.md, "Faults"): only when
+  // this backend is the GPU's only user in the process. The device is made current without DeviceGuard,
+  // which throws when cudaSetDevice reports the lost context's earlier error (the reset is what clears it).
+  void reset_devices() {
+    if (!lease_->sole_user()) {
+      fail(ErrorKind::Unavailable,
+           name_ + ": the device context is lost, and resetting the GPU would destroy the other backends' state "
+                   "on it in this process (" + std::to_string(cuda::DeviceUsers::process().users(options_.device)) +
+                   " backends); restart the process to recover this GPU");
+    }
+    int previous = -1;
+    (void)cudaGetDevice(&previous);
+    (void)cudaGetLastError();
+    for (int d : ordinals()) {
+      if (!cuda::set_device_for_recovery(d)) {
+        fail(ErrorKind::Unavailable, name_ + ": cannot make cuda:" + std::to_string(d) + " current to reset it");
+      }
+      const cudaError_t status = cudaDeviceReset();
+      (void)cudaGetLastError();
+      if (status != cudaSuccess) {
+        if (previous >= 0) (void)cuda::set_device_for_recovery(previous);
+        UNINLU_CUDA_CHECK(status);
+      }
+    }
+    if (previous >= 0) (void)cuda::set_device_for_recovery(previous);
   }
 
   // ---- the stages ---------------------------------------------------------------------------------------
@@ -724,7 +766,8 @@ class CudaBackend::Impl {
   std::string name_;
   cuda::LayerDims dims_;
   cuda::FaultInjector faults_;
-  Rebuild rebuild_ = Rebuild::None;
+  cuda::RecoveryPlan recovery_;
+  std::unique_ptr<cuda::DeviceLease> lease_;  // this backend's GPUs in the process-wide registry
   std::size_t reserved_tokens_ = 0;
   std::unique_ptr<DeviceContext> text_ctx_;
   std::unique_ptr<DeviceContext> cross_owned_;  // the second GPU's context with a layer split

@@ -40,8 +40,9 @@ void DeviceBuffer::reset() noexcept {
   bytes_ = 0;
 }
 
-PinnedBuffer::PinnedBuffer(std::size_t bytes) {
+PinnedBuffer::PinnedBuffer(int device, std::size_t bytes) : device_(device) {
   if (bytes == 0) return;
+  DeviceGuard guard(device);
   void* p = nullptr;
   UNINLU_CUDA_CHECK(cudaHostAlloc(&p, bytes, cudaHostAllocPortable));
   data_ = static_cast<std::byte*>(p);
@@ -53,14 +54,24 @@ PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& other) noexcept {
     reset();
     data_ = std::exchange(other.data_, nullptr);
     bytes_ = std::exchange(other.bytes_, 0);
+    device_ = std::exchange(other.device_, -1);
   }
   return *this;
 }
 
 void PinnedBuffer::reset() noexcept {
-  if (data_ != nullptr) release_on(-1, [this] { (void)cudaFreeHost(data_); });
+  if (data_ != nullptr) release_on(device_, [this] { (void)cudaFreeHost(data_); });
   data_ = nullptr;
   bytes_ = 0;
+}
+
+bool set_device_for_recovery(int device) noexcept {
+  (void)cudaSetDevice(device);  // may report an earlier asynchronous error of the (lost) context
+  (void)cudaGetLastError();
+  int current = -1;
+  const bool ok = cudaGetDevice(&current) == cudaSuccess && current == device;
+  (void)cudaGetLastError();
+  return ok;
 }
 
 CudaStream::CudaStream(int device) : device_(device) {

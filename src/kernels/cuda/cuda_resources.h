@@ -58,10 +58,13 @@ class DeviceBuffer {
 };
 
 // Page-locked host memory (portable: usable by copies to and from any GPU), for asynchronous copies.
+// Allocated with `device` current: a pinned allocation belongs to the context current when it is made
+// (cudaHostAllocPortable only maps it into the others), and a reset of that device frees it. Each backend
+// allocates its staging under its own GPU so that resetting one GPU leaves the others' staging valid.
 class PinnedBuffer {
  public:
   PinnedBuffer() = default;
-  explicit PinnedBuffer(std::size_t bytes);  // throws CudaOutOfMemory
+  PinnedBuffer(int device, std::size_t bytes);  // throws CudaOutOfMemory
   ~PinnedBuffer() { reset(); }
   PinnedBuffer(PinnedBuffer&& other) noexcept { *this = std::move(other); }
   PinnedBuffer& operator=(PinnedBuffer&& other) noexcept;
@@ -71,11 +74,18 @@ class PinnedBuffer {
   void reset() noexcept;
   std::byte* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return bytes_; }
+  int device() const noexcept { return device_; }
 
  private:
   std::byte* data_ = nullptr;
   std::size_t bytes_ = 0;
+  int device_ = -1;
 };
+
+// Makes `device` current without throwing, clearing whatever error the switch reports; for the recovery
+// path, where an earlier asynchronous (possibly sticky) error makes cudaSetDevice fail although the
+// device did become current. True when `device` is current afterwards.
+bool set_device_for_recovery(int device) noexcept;
 
 // A non-blocking stream on one device (it does not synchronise with the legacy default stream).
 class CudaStream {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "kernels/cuda/cuda_error.h"
+#include "kernels/gpu_host/arena_policy.h"
 
 namespace uninlu::cuda {
 
@@ -19,41 +21,56 @@ void* ArenaCarver::take_bytes(std::size_t bytes) {
 }
 
 namespace {
+
 constexpr std::size_t kMiB = std::size_t{1} << 20;
+
+// Applies arena_policy.h to a buffer type (DeviceBuffer or PinnedBuffer) made by `allocate(bytes)`.
+template <class Buffer, class Allocate>
+void resize_for(Buffer& buffer, std::size_t planned, std::size_t needed, const std::string& owner, const char* what,
+                Allocate&& allocate) {
+  const ArenaResize r = plan_arena_resize(buffer.size(), planned, needed);
+  if (!r.change) return;
+  if (r.grows_past_plan) {
+    spdlog::warn("{}: {} grows from {} MiB to {} MiB for a batch larger than planned ({} MiB); it shrinks back "
+                 "after it", owner, what, buffer.size() >> 20, r.bytes >> 20, planned >> 20);
+  } else if (buffer.size() > r.bytes) {
+    spdlog::info("{}: {} shrinks back from {} MiB to the planned {} MiB", owner, what, buffer.size() >> 20,
+                 r.bytes >> 20);
+  }
+  buffer.reset();
+  try {
+    buffer = allocate(r.bytes);
+  } catch (const CudaOutOfMemory&) {
+    if (r.minimum >= r.bytes) throw;
+    (void)cudaGetLastError();  // an allocation failure is not sticky; do not let it linger
+    buffer = allocate(r.minimum);
+  }
+}
+
 }  // namespace
 
 void DeviceArena::reserve(std::size_t bytes) {
-  if (bytes <= buffer_.size()) return;
+  planned_ = align_up(bytes, kMiB);
+  if (buffer_.size() == planned_) return;
   buffer_.reset();
-  buffer_ = DeviceBuffer(device_, align_up(bytes, kMiB));
+  buffer_ = DeviceBuffer(device_, planned_);
 }
 
 void DeviceArena::ensure(std::size_t bytes) {
-  if (bytes <= buffer_.size()) return;
-  // Half as much again: a batch that grew the arena is likely to be followed by similar ones.
-  const std::size_t grown = align_up(bytes + bytes / 2, kMiB);
-  if (buffer_.size() > 0) {
-    spdlog::warn("{}: device arena grows from {} MiB to {} MiB for a batch larger than planned", owner_,
-                 buffer_.size() >> 20, grown >> 20);
-  }
-  buffer_.reset();
-  buffer_ = DeviceBuffer(device_, grown);
+  resize_for(buffer_, planned_, bytes, owner_, "device arena",
+             [this](std::size_t n) { return DeviceBuffer(device_, n); });
 }
 
 void PinnedStaging::reserve(std::size_t bytes) {
-  if (bytes <= buffer_.size()) return;
+  planned_ = align_up(bytes, kMiB);
+  if (buffer_.size() == planned_) return;
   buffer_.reset();
-  buffer_ = PinnedBuffer(align_up(bytes, kMiB));
+  buffer_ = PinnedBuffer(device_, planned_);
 }
 
 void PinnedStaging::ensure(std::size_t bytes) {
-  if (bytes <= buffer_.size()) return;
-  const std::size_t grown = align_up(bytes + bytes / 2, kMiB);
-  if (buffer_.size() > 0) {
-    spdlog::warn("{}: pinned staging grows from {} MiB to {} MiB", owner_, buffer_.size() >> 20, grown >> 20);
-  }
-  buffer_.reset();
-  buffer_ = PinnedBuffer(grown);
+  resize_for(buffer_, planned_, bytes, owner_, "pinned staging",
+             [this](std::size_t n) { return PinnedBuffer(device_, n); });
 }
 
 }  // namespace uninlu::cuda

@@ -3,7 +3,7 @@
 // A call first measures what it needs (the same carve run on a null base), ensure()s the arena is that
 // large, then carves for real. The arena is sized at startup for the device's token budget, so ensure()
 // reallocates only for a batch larger than any planned (with a log line), before the call's first
-// kernel: there is no cudaMalloc on the hot path.
+// kernel, and shrinks back to the plan afterwards (kernels/gpu_host/arena_policy.h has the policy).
 #include <cstddef>
 #include <string>
 
@@ -42,32 +42,38 @@ class DeviceArena {
  public:
   DeviceArena(int device, std::string owner) : device_(device), owner_(std::move(owner)) {}
 
-  // At startup: exactly `bytes` (rounded up to a MiB), when it holds less.
+  // At startup (outside any batch): plans `bytes` (rounded up to a MiB) and holds exactly that.
   void reserve(std::size_t bytes);
-  // Before a call's first kernel: at least `bytes`, growing by half as much again with a warning (a batch
-  // larger than planned). Both free first, then allocate (never both blocks at once; cudaFree waits for
-  // the device's pending work); on CudaOutOfMemory the arena holds nothing and the next call retries.
+  // Before a call's first kernel: at least `bytes` (arena_policy.h: grows past the plan with a warning for
+  // a batch larger than planned, back to the plan afterwards). Frees first, then allocates (never both
+  // blocks at once; cudaFree waits for the device's pending work); on CudaOutOfMemory the arena holds
+  // nothing and the next call retries (at the planned size when it fits it).
   void ensure(std::size_t bytes);
   ArenaCarver carver() const noexcept { return ArenaCarver(buffer_.data(), buffer_.size()); }
   std::size_t capacity() const noexcept { return buffer_.size(); }
+  std::size_t planned() const noexcept { return planned_; }
 
  private:
   int device_;
   std::string owner_;  // for the log line
+  std::size_t planned_ = 0;
   DeviceBuffer buffer_;
 };
 
-// Grow-only pinned staging (host side of the uploads and downloads), same policy as the arena.
+// Pinned staging (host side of the uploads and downloads), same policy as the arena. Allocated under
+// `device` so that it belongs to that GPU's context: a reset of another GPU leaves it alone.
 class PinnedStaging {
  public:
-  explicit PinnedStaging(std::string owner) : owner_(std::move(owner)) {}
+  PinnedStaging(int device, std::string owner) : device_(device), owner_(std::move(owner)) {}
   void reserve(std::size_t bytes);
   void ensure(std::size_t bytes);
   std::byte* data() const noexcept { return buffer_.data(); }
   std::size_t capacity() const noexcept { return buffer_.size(); }
 
  private:
+  int device_;
   std::string owner_;
+  std::size_t planned_ = 0;
   PinnedBuffer buffer_;
 };
 

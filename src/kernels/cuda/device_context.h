@@ -33,7 +33,8 @@ struct DeviceCrossModel {
 
 class DeviceContext {
  public:
-  // Uploads the requested parts of `image` to `device` (synchronously). Throws CudaError/CudaOutOfMemory.
+  // Uploads the requested parts of `image` to `device` on its stream and waits for them (the weights are
+  // complete before any batch). Throws CudaError/CudaOutOfMemory.
   DeviceContext(int device, const ModelImage& image, bool text_part, bool cross_part, const GemmOptions& gemm,
                 const std::string& owner);
   DeviceContext(const DeviceContext&) = delete;
