@@ -9,7 +9,9 @@ OUT/tiny must already exist (tools/make_fixture.py --size tiny --out OUT/tiny --
                                    shared and float64 storages, Parameters, a state dict with _metadata),
                                    proto4 (pickle protocol 4), rezipped (re-packed by Python's zipfile:
                                    "archive/" prefix, byteorder record, no ZIP64, misaligned data),
-                                   other-task (configuration.json for another task: loads with a warning)
+                                   other-task (configuration.json for another task: loads with a warning),
+                                   tokenizer-settings (tokenizer_config.json, special_tokens_map.json,
+                                   added_tokens.json)
   OUT/loader/manifests/<variant>/<file>.json
                                    what torch saved, per checkpoint: name, dtype, shape, sha256 of the
                                    tensor's contiguous little-endian bytes in the stored dtype and of its
@@ -139,6 +141,11 @@ def repack(src, dst, rename=None, drop=(), replace=None, extra=None, compression
             zout.writestr((rename or prefix) + "/" + record, data)
 
 
+def write_json(path, obj):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2)
+
+
 def save_bytes(path, data):
     with open(path, "wb") as f:
         f.write(data)
@@ -232,6 +239,15 @@ def make_good(tiny, root, manifests):
     other = model_dir_like(tiny, os.path.join(root, "other-task"))
     with open(os.path.join(other, "configuration.json"), "w", encoding="utf-8") as f:
         json.dump(dict(make_fixture.MODELSCOPE_CONFIGURATION, task="text-classification"), f, indent=2)
+
+    # The tokenizer files transformers reads next to vocab.txt (docs/tokenizer.md); the added tokens are in
+    # vocab.txt, so the tiny weights still fit.
+    tok = model_dir_like(tiny, os.path.join(root, "tokenizer-settings"))
+    write_json(os.path.join(tok, "tokenizer_config.json"),
+               {"do_lower_case": False, "tokenizer_class": "BertTokenizer", "model_max_length": 512,
+                "additional_special_tokens": ["[unused1]"]})
+    write_json(os.path.join(tok, "special_tokens_map.json"), {"unk_token": "[UNK]", "mask_token": "[MASK]"})
+    write_json(os.path.join(tok, "added_tokens.json"), {"[unused2]": 2})
 
     manifest_all(tiny, os.path.join(manifests, "tiny"))
     for name in ("plm", "fp16", "bf16", "st-only", "views", "proto4", "rezipped"):
@@ -360,6 +376,24 @@ def make_bad_dirs(tiny, dirs):
 
     d = model_dir_like(tiny, os.path.join(dirs, "bad-configuration"))
     save_bytes(os.path.join(d, "configuration.json"), b"{not json")
+
+    # Tokenizer files uninlu must refuse (src/text/tokenizer_settings.cc).
+    for name, files in {
+        "tokenizer-class": {"tokenizer_config.json": {"tokenizer_class": "XLMRobertaTokenizer"}},
+        "missing-special-token": {"special_tokens_map.json": {"unk_token": "<unk>"}},
+        "added-token-past-vocab": {"added_tokens.json": {"<new>": 21128}},
+    }.items():
+        d = model_dir_like(tiny, os.path.join(dirs, name))
+        for file, content in files.items():
+            write_json(os.path.join(d, file), content)
+    for file in ("tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"):
+        d = model_dir_like(tiny, os.path.join(dirs, "bad-" + file.replace(".json", "").replace("_", "-")))
+        save_bytes(os.path.join(d, file), b'{"unk_token": ')
+    d = model_dir_like(tiny, os.path.join(dirs, "config-tokenizer-class"))
+    with open(os.path.join(d, "config.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    cfg["tokenizer_class"] = "XLMRobertaTokenizer"
+    write_json(os.path.join(d, "config.json"), cfg)
 
     d = model_dir_like(tiny, os.path.join(dirs, "no-weights"))
     os.remove(os.path.join(d, "pytorch_model.bin"))

@@ -63,11 +63,29 @@ nlohmann::json describe_json(const ModelDir& m, double load_ms) {
       {"config_json", c.raw},
       {"configuration", m.configuration},
       {"vocab_size", m.vocab ? m.vocab->size() : 0},
+      {"tokenizer", nlohmann::json::parse(m.tokenizer_settings.to_json().dump())},
       {"parameters", m.parameter_count},
       {"ignored", m.weights.ignored},
       {"warnings", m.warnings},
       {"load_ms", load_ms},
   };
+}
+
+// One line: how the tokenizer normalizes, its special tokens, its added tokens and where that came from.
+std::string tokenizer_summary(const TokenizerSettings& t) {
+  const auto on_off = [](bool on) { return std::string(on ? "on" : "off"); };
+  std::string text = (t.tokenizer_class.empty() ? std::string("BertTokenizerFast") : t.tokenizer_class) +
+                     ", lowercase " + on_off(t.do_lower_case) + ", strip accents " +
+                     on_off(t.effective_strip_accents()) + (t.strip_accents ? "" : " (follows lowercase)") +
+                     ", chinese chars " + on_off(t.tokenize_chinese_chars) + ", model_max_length " +
+                     (t.model_max_length ? std::to_string(*t.model_max_length) : std::string("unset")) +
+                     "; special " + t.unk_token + " " + t.cls_token + " " + t.sep_token + " " + t.pad_token + " " +
+                     t.mask_token;
+  std::vector<std::string> added;
+  for (const auto& token : t.added_tokens) added.push_back(token.content + (token.normalized ? " (normalized)" : ""));
+  text += "; added tokens: " + joined(added) + "; from " +
+          (t.files_read.empty() ? std::string("defaults (no tokenizer files)") : joined(t.files_read));
+  return text;
 }
 
 void print_text(const ModelDir& m, double load_ms) {
@@ -93,6 +111,7 @@ void print_text(const ModelDir& m, double load_ms) {
                      std::to_string(c.max_position_embeddings) + ", token types " + std::to_string(c.type_vocab_size) +
                      ", layer_norm_eps " + eps + ", " + c.hidden_act);
   line("vocab", std::to_string(m.vocab ? m.vocab->size() : 0) + " tokens");
+  line("tokenizer", tokenizer_summary(m.tokenizer_settings));
   line("parameters", with_thousands(m.parameter_count));
   line("ignored", joined(m.weights.ignored));
   line("task", task_of(m.configuration));

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/utf8.h"
 #include "text/bert_tokenizer.h"
+#include "text/tokenizer_settings.h"
 
 namespace uninlu::cli {
 
@@ -20,6 +21,7 @@ namespace {
 
 struct TokenizeOptions {
   std::string vocab_path;
+  std::string model_dir;  // vocab.txt and the tokenizer files of a model directory (no weights read)
   std::optional<std::string> text;
   bool jsonl = false;
   std::size_t max_length = 0;  // 0: no truncation
@@ -68,9 +70,15 @@ std::string decode_input_line(const std::string& line, bool jsonl, std::size_t l
   return value.get<std::string>();
 }
 
+BertTokenizer make_tokenizer(const TokenizeOptions& options) {
+  if (options.vocab_path.empty() && options.model_dir.empty()) fail(ErrorKind::Usage, "tokenize needs --vocab or --model");
+  if (options.model_dir.empty()) return BertTokenizer(std::make_shared<const Vocab>(Vocab::load(options.vocab_path)));
+  const std::string vocab_path = options.vocab_path.empty() ? options.model_dir + "/vocab.txt" : options.vocab_path;
+  return BertTokenizer(std::make_shared<const Vocab>(Vocab::load(vocab_path)), load_tokenizer_settings(options.model_dir));
+}
+
 int run_tokenize(const TokenizeOptions& options) {
-  const auto vocab = std::make_shared<const Vocab>(Vocab::load(options.vocab_path));
-  const BertTokenizer tokenizer(vocab);
+  const BertTokenizer tokenizer = make_tokenizer(options);
   const auto encode = [&](const std::string& text) {
     return options.max_length ? tokenizer.encode_truncated(text, options.max_length) : tokenizer.encode(text);
   };
@@ -110,7 +118,10 @@ const RegisterCommand kRegisterTokenize{
     "tokenize", "Print token ids and code-point offsets (JSON lines) for each input line",
     [](CLI::App& sub) -> CommandRun {
       auto options = std::make_shared<TokenizeOptions>();
-      sub.add_option("--vocab", options->vocab_path, "WordPiece vocabulary (vocab.txt)")->required();
+      sub.add_option("--vocab", options->vocab_path, "WordPiece vocabulary (vocab.txt)");
+      sub.add_option("--model", options->model_dir,
+                                   "model directory: its vocab.txt (unless --vocab) and tokenizer files "
+                                   "(tokenizer_config.json, special_tokens_map.json, added_tokens.json)");
       sub.add_option("--text", options->text, "Tokenize this text instead of reading lines from stdin");
       sub.add_flag("--jsonl", options->jsonl, "Each input line (or --text) is a JSON string literal");
       sub.add_option("--max-length", options->max_length,

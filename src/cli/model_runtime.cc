@@ -17,7 +17,7 @@ void add_model_options(CLI::App& app, ModelArgs& args) {
 
 ModelRuntime::ModelRuntime(const ModelArgs& args)
     : model(load_model_dir(args.model_dir.empty() ? default_model_dir() : args.model_dir)),
-      tokenizer(std::make_shared<const BertTokenizer>(model.vocab)),
+      tokenizer(model.tokenizer),
       backend(make_cpu_backend(model.config, model.weights, {parse_precision(args.precision), args.threads})),
       limits(args.limits) {}
 

@@ -122,9 +122,20 @@ ModelDir load_model_dir(const std::string& path, const std::string& weights_file
 
   const std::string vocab_path = (dir / kVocab).string();
   model.vocab = std::make_shared<const Vocab>(Vocab::load(vocab_path));
-  if (static_cast<std::int64_t>(model.vocab->size()) != model.config.vocab_size) {
-    bad(vocab_path + " has " + std::to_string(model.vocab->size()) + " tokens but " + (dir / kConfig).string() +
-        " says vocab_size " + std::to_string(model.config.vocab_size) +
+  model.tokenizer_settings = load_tokenizer_settings(path);
+  for (const auto& warning : model.tokenizer_settings.warnings) model.warnings.push_back(warning);
+  // AutoTokenizer falls back to config.json's tokenizer_class when tokenizer_config.json names none.
+  if (const auto it = model.config.raw.find("tokenizer_class");
+      model.tokenizer_settings.tokenizer_class.empty() && it != model.config.raw.end() && it->is_string()) {
+    check_tokenizer_class(it->get<std::string>(), (dir / kConfig).string());
+  }
+  model.tokenizer = std::make_shared<const BertTokenizer>(model.vocab, model.tokenizer_settings);
+  // Ids run over vocab.txt and then the added tokens it lacks; the embedding table must cover exactly that.
+  if (static_cast<std::int64_t>(model.tokenizer->id_count()) != model.config.vocab_size) {
+    const std::size_t added = model.tokenizer->id_count() - model.vocab->size();
+    bad(vocab_path + " has " + std::to_string(model.vocab->size()) + " tokens" +
+        (added ? " (plus " + std::to_string(added) + " added tokens)" : std::string()) + " but " +
+        (dir / kConfig).string() + " says vocab_size " + std::to_string(model.config.vocab_size) +
         "; they must agree (a vocab.txt from another model?)");
   }
 

@@ -10,6 +10,8 @@
 
 #include "model/model_config.h"
 #include "model/siamese_weights.h"
+#include "text/bert_tokenizer.h"
+#include "text/tokenizer_settings.h"
 #include "text/vocab.h"
 
 namespace uninlu {
@@ -22,6 +24,10 @@ struct ModelDir {
   ModelConfig config;
   nlohmann::json configuration;  // configuration.json (ModelScope metadata); null when absent
   std::shared_ptr<const Vocab> vocab;
+  // tokenizer_config.json, special_tokens_map.json, added_tokens.json (defaults where absent) and the
+  // tokenizer they configure over vocab.txt.
+  TokenizerSettings tokenizer_settings;
+  std::shared_ptr<const BertTokenizer> tokenizer;
   SiameseWeights weights;
   std::int64_t parameter_count = 0;  // of the used weights
   // Things a person may want to know that do not stop loading (config defaults used, configuration.json
@@ -34,7 +40,8 @@ struct ModelDir {
 // is read by its contents (torch zip or safetensors), not by its name.
 // Throws Error(ModelLoad) with a message a person can act on: the directory is missing, a required file
 // is missing (listing what was found), the vocab size disagrees with config.vocab_size,
-// configuration.json is not JSON, ... and the checkpoint and weight-mapping errors.
+// configuration.json or a tokenizer file is not JSON, the tokenizer is not BERT's, a special token is
+// missing from the vocabulary, ... and the checkpoint and weight-mapping errors.
 ModelDir load_model_dir(const std::string& path, const std::string& weights_file = "");
 
 }  // namespace uninlu

@@ -66,7 +66,7 @@ class InferenceService final : public Service {
   explicit InferenceService(const ServiceOptions& options) : options_(options) {
     const auto start = std::chrono::steady_clock::now();
     model_ = load_model_dir(options.model_path);
-    tokenizer_ = std::make_shared<BertTokenizer>(model_.vocab);
+    tokenizer_ = model_.tokenizer;
     scheduler_ = std::make_unique<Scheduler>(create_devices(options_, model_), options_.scheduler, metrics_);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string names;
@@ -191,6 +191,7 @@ class InferenceService final : public Service {
     model["key_layout"] = key_layout_name(model_.weights.layout);
     model["parameter_count"] = model_.parameter_count;
     model["config"] = nlohmann::ordered_json::parse(model_.config.raw.dump());
+    model["tokenizer"] = model_.tokenizer_settings.to_json();
     nlohmann::ordered_json devices = nlohmann::ordered_json::array();
     for (const auto& d : scheduler_->devices()) {
       devices.push_back({{"name", d.name}, {"kind", d.is_gpu ? "gpu" : "cpu"}, {"state", device_state_name(d.state)},
@@ -352,7 +353,7 @@ class InferenceService final : public Service {
   ServiceOptions options_;
   ServerMetrics metrics_;
   ModelDir model_;
-  std::shared_ptr<BertTokenizer> tokenizer_;
+  std::shared_ptr<const BertTokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unordered_map<std::string, GpuBinding> gpu_bindings_;  // NVML UUID -> our device; set before the monitor
   std::unique_ptr<GpuLogWriter> gpu_log_;

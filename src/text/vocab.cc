@@ -23,7 +23,7 @@ Vocab Vocab::load(const std::string& path) { return from_string(read_text_file(p
 Vocab Vocab::from_string(std::string_view contents, const std::string& source_name) {
   if (contents.empty()) vocab_error(source_name, "the file is empty");
   if (contents.starts_with("\xEF\xBB\xBF")) {
-    vocab_error(source_name, "starts with a UTF-8 byte-order mark; the first token would not be [PAD]");
+    vocab_error(source_name, "starts with a UTF-8 byte-order mark, which would become part of the first token");
   }
   // A final '\n' ends the last line; it does not start an empty one.
   if (contents.back() == '\n') contents.remove_suffix(1);
@@ -52,20 +52,6 @@ Vocab Vocab::from_string(std::string_view contents, const std::string& source_na
     pos = newline + 1;
   }
 
-  std::string missing;
-  const auto special = [&](std::string_view name, std::int32_t& id) {
-    if (const auto found = vocab.find(name)) {
-      id = *found;
-    } else {
-      if (!missing.empty()) missing += ' ';
-      missing += name;
-    }
-  };
-  special("[PAD]", vocab.pad_id_);
-  special("[UNK]", vocab.unk_id_);
-  special("[CLS]", vocab.cls_id_);
-  special("[SEP]", vocab.sep_id_);
-  if (!missing.empty()) vocab_error(source_name, "lacks the special token(s) " + missing);
   return vocab;
 }
 

@@ -28,8 +28,8 @@ using StringMap = std::unordered_map<std::string, Value, StringViewHash, std::eq
 
 class Vocab {
  public:
-  // Throws Error(ModelLoad) naming the file when it is missing, empty, not UTF-8, holds a duplicate
-  // token, or lacks one of [PAD] [UNK] [CLS] [SEP].
+  // Throws Error(ModelLoad) naming the file when it is missing, empty, not UTF-8 or holds a duplicate
+  // token. The special tokens are the tokenizer's business (their names are configurable).
   static Vocab load(const std::string& path);
   static Vocab from_string(std::string_view contents, const std::string& source_name);
 
@@ -38,15 +38,9 @@ class Vocab {
   const std::vector<std::string>& tokens() const noexcept { return tokens_; }
   std::size_t size() const noexcept { return tokens_.size(); }
 
-  std::int32_t pad_id() const noexcept { return pad_id_; }
-  std::int32_t unk_id() const noexcept { return unk_id_; }
-  std::int32_t cls_id() const noexcept { return cls_id_; }
-  std::int32_t sep_id() const noexcept { return sep_id_; }
-
  private:
   std::vector<std::string> tokens_;
   StringMap<std::int32_t> ids_;
-  std::int32_t pad_id_ = 0, unk_id_ = 100, cls_id_ = 101, sep_id_ = 102;
 };
 
 }  // namespace uninlu

@@ -24,10 +24,11 @@ std::size_t single_bmp_char(std::string_view s) noexcept {
 
 }  // namespace
 
-WordPiece::WordPiece(std::shared_ptr<const Vocab> vocab, std::size_t max_input_chars_per_word)
+WordPiece::WordPiece(std::shared_ptr<const Vocab> vocab, std::int32_t unk_id, std::size_t max_input_chars_per_word)
     : vocab_(std::move(vocab)),
       bmp_first_ids_(kBmpSize, kNone),
       bmp_continuation_ids_(kBmpSize, kNone),
+      unk_id_(unk_id),
       max_input_chars_per_word_(max_input_chars_per_word) {
   for (std::size_t id = 0; id < vocab_->size(); ++id) {
     const std::string& token = vocab_->tokens()[id];
@@ -62,7 +63,7 @@ void WordPiece::tokenize(std::string_view word, std::span<const std::uint32_t> c
   const std::size_t mark = out.size();
   const auto unknown_word = [&] {
     out.resize(mark);
-    out.push_back({vocab_->unk_id(), 0, n});
+    out.push_back({unk_id_, 0, n});
   };
   if (n > max_input_chars_per_word_) {
     unknown_word();

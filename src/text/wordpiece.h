@@ -1,7 +1,7 @@
 #pragma once
 // The WordPiece model of Hugging Face `tokenizers`: greedy longest-match-first over the vocabulary,
 // continuation pieces spelled with the "##" prefix. A word of more than max_input_chars_per_word
-// characters, or one the vocabulary cannot cover completely, becomes a single [UNK] for the whole word.
+// characters, or one the vocabulary cannot cover completely, becomes a single unknown token for the whole word.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -23,7 +23,8 @@ struct WordPieceToken {
 
 class WordPiece {
  public:
-  WordPiece(std::shared_ptr<const Vocab> vocab, std::size_t max_input_chars_per_word);
+  // `unk_id`: the id of a word it cannot cover (the tokenizer's unk_token).
+  WordPiece(std::shared_ptr<const Vocab> vocab, std::int32_t unk_id, std::size_t max_input_chars_per_word);
 
   // `word` is UTF-8; char_starts holds the byte offset of each of its characters plus word.size().
   // Appends the word's tokens to `out`.
@@ -39,6 +40,7 @@ class WordPiece {
   // Chinese text is mostly one-character words, and an array load beats a hash probe.
   std::vector<std::int32_t> bmp_first_ids_;
   std::vector<std::int32_t> bmp_continuation_ids_;
+  std::int32_t unk_id_;
   std::size_t max_input_chars_per_word_;
   std::size_t longest_token_ = 0;          // in bytes: longer candidates cannot match, so are not probed
   std::size_t longest_continuation_ = 0;

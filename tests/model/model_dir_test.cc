@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -115,6 +116,53 @@ TEST(ModelDir, PassesOnConfigAndCheckpointErrors) {
   EXPECT_THAT(
       load_error([] { load_model_dir(loader_dir("legacy")); }),
       HasSubstr(loader_dir("legacy") + "/pytorch_model.bin is a PyTorch checkpoint in the legacy non-zip format"));
+}
+
+TEST(ModelDir, WithoutTokenizerFilesTheTokenizerIsBertsDefault) {
+  const ModelDir m = load_model_dir(variant_dir("tiny"));
+  EXPECT_TRUE(m.tokenizer_settings.files_read.empty());
+  ASSERT_NE(m.tokenizer, nullptr);
+  EXPECT_TRUE(m.tokenizer->settings().do_lower_case);
+  EXPECT_EQ(m.tokenizer->cls_id(), 101);
+  EXPECT_EQ(m.tokenizer->sep_id(), 102);
+  EXPECT_EQ(m.tokenizer->encode("A").ids, (std::vector<std::int32_t>{101, 143, 102}));  // lowercased
+}
+
+TEST(ModelDir, ReadsTheTokenizerFiles) {
+  const ModelDir m = load_model_dir(loader_dir("tokenizer-settings"));
+  EXPECT_EQ(m.tokenizer_settings.files_read,
+            (std::vector<std::string>{"tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"}));
+  EXPECT_FALSE(m.tokenizer_settings.do_lower_case);
+  EXPECT_EQ(m.tokenizer_settings.model_max_length, 512);
+  EXPECT_EQ(m.tokenizer_settings.tokenizer_class, "BertTokenizer");
+  ASSERT_NE(m.tokenizer, nullptr);
+  // Not lowercased: "A" is not in the lowercase vocabulary. [unused1] (special) and [unused2] (from
+  // added_tokens.json) are matched whole.
+  EXPECT_EQ(m.tokenizer->encode("A[unused1]a[unused2]").ids, (std::vector<std::int32_t>{101, 100, 1, 143, 2, 102}));
+  EXPECT_TRUE(m.warnings.empty());
+}
+
+TEST(ModelDir, RefusesTokenizersOtherThanBerts) {
+  for (const char* name : {"tokenizer-class", "config-tokenizer-class"}) {
+    EXPECT_THAT(load_error([&] { load_model_dir(dir(name)); }),
+                AllOf(HasSubstr("names tokenizer_class \"XLMRobertaTokenizer\""),
+                      HasSubstr("uninlu implements only BERT's WordPiece tokenizer")))
+        << name;
+  }
+}
+
+TEST(ModelDir, RefusesBadTokenizerFiles) {
+  EXPECT_THAT(load_error([] { load_model_dir(dir("missing-special-token")); }),
+              HasSubstr("unk_token \"<unk>\" is not in the vocabulary (vocab.txt)"));
+  EXPECT_THAT(load_error([] { load_model_dir(dir("added-token-past-vocab")); }),
+              HasSubstr("vocab.txt has 21128 tokens (plus 1 added tokens) but"));
+  for (const char* file : {"tokenizer_config", "special_tokens_map", "added_tokens"}) {
+    std::string name = std::string("bad-") + file;
+    std::replace(name.begin(), name.end(), '_', '-');
+    EXPECT_THAT(load_error([&] { load_model_dir(dir(name)); }),
+                HasSubstr(dir(name) + "/" + file + ".json: not valid JSON"))
+        << name;
+  }
 }
 
 // Not a check of speed (no timed assertion): loads the full-size model when one is named, and prints the

@@ -155,7 +155,7 @@ TEST(BertTokenizer, RejectsInvalidUtf8) {
 TEST(BertTokenizer, OptionsWithoutLowercaseKeepCaseAndAccents) {
   const BertTokenizer cased(
       std::make_shared<const Vocab>(Vocab::load(UNINLU_SOURCE_DIR "/data/vocab/bert-base-chinese-vocab.txt")),
-      TokenizerOptions{.lowercase = false});
+      TokenizerSettings{.do_lower_case = false});
   // The vocabulary is lowercase: "A" is unknown unless lowercased, "\u00e9" is unknown unless stripped.
   EXPECT_EQ(render(cased.encode("A \u00e9")), "[CLS](0,0) [UNK](0,1) [UNK](2,3) [SEP](0,0)");
   EXPECT_EQ(tokens("A \u00e9"), "[CLS](0,0) a(0,1) e(2,3) [SEP](0,0)");

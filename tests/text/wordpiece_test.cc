@@ -32,7 +32,7 @@ std::string tokenize(const WordPiece& model, const std::string& word) {
 }
 
 TEST(WordPiece, GreedyLongestMatchFirst) {
-  const WordPiece model(tiny_vocab(), 100);
+  const WordPiece model(tiny_vocab(), 1, 100);
   EXPECT_EQ(tokenize(model, "unaffable"), "4:0-2 5:2-5 6:5-9");
   EXPECT_EQ(tokenize(model, "aaa"), "9:0-2 8:2-3");  // "aa" before "a"
   EXPECT_EQ(tokenize(model, "a\u00e9"), "7:0-1 10:1-2");
@@ -40,14 +40,14 @@ TEST(WordPiece, GreedyLongestMatchFirst) {
 }
 
 TEST(WordPiece, AWordThatCannotBeCoveredIsOneUnknown) {
-  const WordPiece model(tiny_vocab(), 100);
+  const WordPiece model(tiny_vocab(), 1, 100);
   EXPECT_EQ(tokenize(model, "unaffablex"), "1:0-10");
   EXPECT_EQ(tokenize(model, "affable"), "1:0-7");  // "##aff" cannot start a word
   EXPECT_EQ(tokenize(model, "\u00e9"), "1:0-1");
 }
 
 TEST(WordPiece, LongWordsAreUnknownPastTheLimit) {
-  const WordPiece model(tiny_vocab(), 4);
+  const WordPiece model(tiny_vocab(), 1, 4);
   EXPECT_EQ(tokenize(model, "aaaa"), "9:0-2 8:2-3 8:3-4");  // exactly the limit: tokenized
   EXPECT_EQ(tokenize(model, "aaaaa"), "1:0-5");       // one more: [UNK] for the whole word
   EXPECT_EQ(tokenize(model, "a\u00e9a\u00e9"), "7:0-1 10:1-2 8:2-3 10:3-4");  // 4 characters (6 bytes)

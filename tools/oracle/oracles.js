@@ -19,7 +19,11 @@ function loadOracles(tokenizerJsonPath) {
   const json = JSON.parse(fs.readFileSync(tokenizerJsonPath, 'utf8'));
   const rust = rustLib.Tokenizer.fromFile(tokenizerJsonPath);
   const js = new jsLib.Tokenizer(json, {});
-  const rustNormalizer = rustLib.bertNormalizer({ cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true });
+  const n = json.normalizer;  // strip_accents null follows lowercase, as in the Rust BertNormalizer
+  const rustNormalizer = rustLib.bertNormalizer({
+    cleanText: n.clean_text, handleChineseChars: n.handle_chinese_chars,
+    stripAccents: n.strip_accents === null ? n.lowercase : n.strip_accents, lowercase: n.lowercase,
+  });
   const rustPreTokenizer = rustLib.bertPreTokenizer();
 
   return {

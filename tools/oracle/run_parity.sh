@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tokenizer parity test: uninlu's tokenizer against the Rust Hugging Face tokenizers library (ids and
-# offsets) and transformers.js (ids) on CLUENER texts, seeded hard cases and a code-point sweep.
+# offsets) and transformers.js (ids) on CLUENER texts, seeded hard cases and a code-point sweep; then the
+# same for each tokenizer setting a model directory can carry (settings_parity.js).
 # Usage: tools/oracle/run_parity.sh BUILD_DIR [SEED]
 #   BUILD_DIR holds the built uninlu binary (src/cli/uninlu) and, for the Unicode table check,
 #   tests/text/text_unicode_dump. Outputs go to BUILD_DIR/tokenizer-parity/. Exits non-zero on any
@@ -29,6 +30,15 @@ echo "uninlu tokenize: $(wc -l < "$out/inputs.jsonl") strings, $(wc -c < "$out/i
 
 status=0
 node "$here/compare_parity.js" "$out" "$truncation" || status=1
+
+# Each tokenizer setting a model directory can carry, read by `uninlu tokenize --model` from the files and
+# given to the reference tokenizers as the equivalent tokenizer.json.
+echo "tokenizer settings (uninlu tokenize --model DIR against the same settings in the references):"
+for variant in $(node "$here/settings_parity.js" prepare "$vocab" "$out/inputs.jsonl" "$out/settings"); do
+  "$uninlu" tokenize --model "$out/settings/$variant/model" --jsonl < "$out/settings/$variant/inputs.jsonl" \
+    > "$out/settings/$variant/ours.jsonl"
+  node "$here/settings_parity.js" compare "$out/settings" "$variant" || status=1
+done
 
 # User errors on a line: exit code 2 and a message naming the line.
 expect_input_error() {  # NAME EXPECTED_MESSAGE ARGS... (stdin: the input)

@@ -19,35 +19,59 @@ function readVocab(file) {
   return vocab;
 }
 
-function buildTokenizerJson(vocabFile) {
+// Settings as a model directory's tokenizer files give them (docs/tokenizer.md), applied the way
+// transformers builds a BertTokenizerFast: the normalizer takes lowercase / strip_accents (null follows
+// lowercase) / handle_chinese_chars, WordPiece takes unk_token, the post-processor cls/sep, and the added
+// vocabulary holds the listed added tokens (in order) and then the special tokens; a token in vocab.txt
+// keeps its id, the others get the next ids past it.
+const DEFAULT_SETTINGS = {
+  lowercase: true, stripAccents: null, handleChineseChars: true,
+  unk: '[UNK]', sep: '[SEP]', pad: '[PAD]', cls: '[CLS]', mask: '[MASK]',
+  addedTokens: [], // [{content, special, normalized}]
+};
+
+function buildTokenizerJson(vocabFile, options = {}) {
+  const settings = { ...DEFAULT_SETTINGS, ...options };
   const vocab = readVocab(vocabFile);
-  const special = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].filter((t) => t in vocab);
-  const cls = { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] };
-  const sep = { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] };
+  const added = [];
+  let nextId = Object.keys(vocab).length;
+  const add = ({ content, special, normalized }) => {
+    if (added.some((t) => t.content === content)) return;
+    const id = content in vocab ? vocab[content] : nextId++;
+    added.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized, special });
+  };
+  settings.addedTokens.forEach(add);
+  for (const content of [settings.unk, settings.sep, settings.pad, settings.cls, settings.mask]) {
+    if (content in vocab) add({ content, special: true, normalized: false });
+  }
+  const idOf = (content) => added.find((t) => t.content === content).id;
+  const cls = { id: settings.cls, ids: [idOf(settings.cls)], tokens: [settings.cls] };
+  const sep = { id: settings.sep, ids: [idOf(settings.sep)], tokens: [settings.sep] };
   return {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: special.map((content) => ({
-      id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-    })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    added_tokens: added,
+    normalizer: {
+      type: 'BertNormalizer', clean_text: true, handle_chinese_chars: settings.handleChineseChars,
+      strip_accents: settings.stripAccents, lowercase: settings.lowercase,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [{ SpecialToken: { id: settings.cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: settings.sep, type_id: 0 } }],
       pair: [
-        { SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '[SEP]', type_id: 1 } },
+        { SpecialToken: { id: settings.cls, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: settings.sep, type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: settings.sep, type_id: 1 } },
       ],
-      special_tokens: { '[CLS]': cls, '[SEP]': sep },
+      special_tokens: { [settings.cls]: cls, [settings.sep]: sep },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    model: { type: 'WordPiece', unk_token: settings.unk, continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
   };
 }
 
-module.exports = { buildTokenizerJson };
+module.exports = { buildTokenizerJson, readVocab };
 
 if (require.main === module) {
   const [vocabFile, output] = process.argv.slice(2);
