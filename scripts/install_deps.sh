@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  libdnnl-dev libopenblas-dev libopenblas0-pthread libgomp1
+  libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libopenblas0-pthread libgomp1
   libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
