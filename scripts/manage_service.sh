@@ -5,6 +5,24 @@
 #   scripts/manage_service.sh stop    [--port P | --config FILE]
 #   scripts/manage_service.sh restart [--config FILE] [extra args]   (no args: the last start's args)
 #   scripts/manage_service.sh status  [--port P | --config FILE]
+#   scripts/manage_service.sh --container [--image IMAGE] [--name NAME] [--model-dir DIR] [--gpus SPEC]
+#                             start|stop|restart|status [extra `uninlu serve` args]
+#
+# --container: the same commands around a Docker container of the image (deploy/Dockerfile) instead of
+# a process: `docker run -d` (port published at the same number; restart policy unless-stopped once
+# ready), readiness on the health route, `docker stop` (SIGTERM drain, then docker's SIGKILL after
+# UNINLU_STOP_TIMEOUT), status from `docker inspect`. Only the container NAME is ever touched, and only when it carries the
+# label this script puts on its containers (another container of that name is left alone). A stopped
+# container is kept for `docker logs NAME` and removed by the next start. restart recreates the
+# container (a rebuilt image is picked up), with the last start's serve args when none are given
+# (and its image, model mount and GPUs unless given again).
+#   --image IMAGE     default $UNINLU_IMAGE, else uninlu:cpu
+#   --name NAME       container name, default $UNINLU_CONTAINER_NAME, else uninlu
+#   --model-dir DIR   mounted read-only at /models/uninlu (default $UNINLU_MODEL_DIR; none: the image's
+#                     bundled model); it must be readable by the image's user (uid 10001)
+#   --gpus SPEC       passed to docker run --gpus (e.g. all; default $UNINLU_GPUS; the CUDA image)
+# In container mode UNINLU_HOST is the host address the port is published on (default 0.0.0.0), and
+# --config FILE / --model DIR in the serve args are paths inside the container.
 #
 # One instance per port: the pid file, log and saved args are named after the port, so several
 # instances on one host are `UNINLU_PORT=7861 scripts/manage_service.sh start` and so on.
@@ -23,14 +41,17 @@
 #   UNINLU_STOP_TIMEOUT   seconds to wait for the graceful exit after SIGTERM before SIGKILL (default 45:
 #                         the server's shutdown_timeout_ms 30 s + up to 5 s to write answers + margin)
 #   UNINLU_MODEL          passed through to the server (the model when no --model/--config names one)
+#   UNINLU_DOCKER_RESTART --container: docker run --restart policy (default unless-stopped)
 #
 # Exit codes (LSB-style):
 #   0  success; status: running
 #   1  failure: start: the server died or was not ready in time (the log tail is printed);
 #      stop: the process did not exit even after SIGKILL; status: pid file exists but the process is gone
-#   2  usage error (unknown command, bad option, no binary, run dir not usable)
-#   3  status: not running (no pid file)
-#   4  start: already running (the pid file names a live uninlu); nothing was done
+#      (--container: start: the name belongs to a container this script did not start; status: that,
+#      or our container exists but is not running normally, e.g. restarting)
+#   2  usage error (unknown command, bad option, no binary, run dir not usable; --container: no docker)
+#   3  status: not running (no pid file; --container: no container, or it has exited)
+#   4  start: already running (the pid file names a live uninlu; --container: our container runs)
 #
 # Safety: only the pid in the pid file is ever signalled, and only after checking that it still is the
 # process this script started (same start time in /proc/<pid>/stat as recorded, and its command line is
@@ -47,12 +68,44 @@ die() {  # die CODE MESSAGE
 info() { echo "$prog: $*"; }
 
 usage() {  # usage [EXIT_CODE]
-  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   echo "see the header of $0 for the environment variables and exit codes" >&2
   exit "${1:-2}"
 }
 
 # --- configuration --------------------------------------------------------------------------------
+
+# Options before the command: container mode.
+container_mode=0
+image=${UNINLU_IMAGE:-uninlu:cpu}
+image_given=0
+[[ -n ${UNINLU_IMAGE:-} ]] && image_given=1
+container_name=${UNINLU_CONTAINER_NAME:-uninlu}
+model_dir=${UNINLU_MODEL_DIR:-}
+gpus=${UNINLU_GPUS:-}
+container_options=0
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --container) container_mode=1 ;;
+    --image | --name | --model-dir | --gpus)
+      [[ $# -ge 2 && -n $2 ]] || die 2 "$1 needs a value"
+      case $1 in
+        --image) image=$2; image_given=1 ;;
+        --name) container_name=$2 ;;
+        --model-dir) model_dir=$2 ;;
+        --gpus) gpus=$2 ;;
+      esac
+      container_options=1
+      shift
+      ;;
+    --help) usage 0 ;;
+    *) echo "$prog: unknown option '$1' (serve flags go after the command)" >&2; usage ;;
+  esac
+  shift
+done
+if [[ $container_options -eq 1 && $container_mode -eq 0 ]]; then
+  die 2 "--image, --name, --model-dir and --gpus go with --container"
+fi
 
 command=${1:-}
 [[ -n $command ]] || usage
@@ -420,6 +473,13 @@ do_status() {
   print_gpu_processes "$pid"
   exit 0
 }
+
+if [[ $container_mode -eq 1 ]]; then
+  # shellcheck source=scripts/manage_service_container.sh
+  source "$repo/scripts/manage_service_container.sh"
+  container_main
+  exit $?
+fi
 
 case $command in
   start)

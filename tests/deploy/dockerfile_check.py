@@ -218,6 +218,8 @@ def main():
             if instruction != "RUN":
                 continue
             n += 1
+            # RUN's own flags (BuildKit: --mount=type=cache,..., --network=...) are not part of the command.
+            argument = re.sub(r"^(--[a-z]+=\S+\s+)+", "", argument)
             with open(os.path.join(out_dir, "%s-run-%d.sh" % (stage["name"], n)), "w") as f:
                 f.write("\n".join(header) + "\n" + argument + "\n")
     if health:

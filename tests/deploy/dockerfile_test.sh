@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# deploy/Dockerfile, checked without Docker (no Docker engine on the project's machines):
+# deploy/Dockerfile, checked without Docker (fast, and where no Docker engine runs; docker_image_test.sh
+# builds and runs the image for real):
 #   1. static checks of the Dockerfile and .dockerignore (tests/deploy/dockerfile_check.py);
 #   2. shellcheck on every RUN command, extracted as the bash scripts Docker would run;
 #   3. the package names it installs exist in Debian 12 (build_packages, runtime_packages of
@@ -103,9 +104,9 @@ else
   stage_build=$tmp/build
   mode="configure in a scratch dir; compiled tree and install from $build"
 fi
-# Paths of the image -> paths here.
+# Paths of the image -> paths here (and the host's ccache statistics are not this test's to reset).
 sed -e "s# /src # $repo #g; s#/src/#$repo/#g; s#/opt/uninlu#$prefix#g; s# /build# $stage_build#g" \
-  "$run_script" >"$tmp/build-stage.sh"
+  -e "s#ccache --zero-stats[^;]*;#:;#" "$run_script" >"$tmp/build-stage.sh"
 if [[ $full -eq 0 && $image_like -eq 0 ]]; then
   # (--prefix: <build-dir> has its own install prefix, e.g. /usr/local, which must not be touched.)
   sed -i -e "s#cmake --build ${stage_build}[^;]*;#:;#; s#cmake --install $stage_build#cmake --install $build --prefix $prefix#" \

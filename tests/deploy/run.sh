@@ -6,6 +6,8 @@
 #
 #   TEST: shellcheck nginx_config k8s dockerfile download_model manage_service nginx_failover
 #         (default: all, in that order; about 1-2 minutes in all)
+#         opt-in, on the real Docker daemon (CI runs them as a stage of their own):
+#         docker_image (builds and runs the CPU image: ~10 min cold), manage_container
 #   --full-docker: dockerfile_test also compiles the image's build stage from scratch (~10 min)
 #   UNINLU_DEPLOY_TESTS_STRICT=1: a test that cannot run (missing tool) fails instead of skipping
 #
@@ -14,7 +16,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 build=$1
@@ -29,6 +31,7 @@ for a in "$@"; do
   case $a in
     --full-docker) full_docker=(--full) ;;
     shellcheck | nginx_config | k8s | dockerfile | download_model | manage_service | nginx_failover) selected+=("$a") ;;
+    docker_image | manage_container) selected+=("$a") ;;
     *) echo "error: unknown argument '$a'" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +51,8 @@ for name in "${selected[@]}"; do
     download_model) cmd=("$here/download_model_test.sh" "$build") ;;
     manage_service) cmd=("$here/manage_service_test.sh" "$build") ;;
     nginx_failover) cmd=("$here/nginx_failover.sh" "$build") ;;
+    docker_image) cmd=("$here/docker_image_test.sh" "$build") ;;
+    manage_container) cmd=("$here/manage_container_test.sh" "$build") ;;
   esac
   echo "=== $name"
   started=$SECONDS
