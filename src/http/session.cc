@@ -1,5 +1,6 @@
 #include "http/session.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
@@ -205,6 +206,7 @@ void Session::dispatch() {
   ++seq_;
   responded_ = false;
   client_gone_ = false;
+  peer_done_sending_ = false;
   deadline_passed_ = false;
   tracked_.clear();
 
@@ -278,7 +280,48 @@ void Session::on_watch(beast::error_code ec, std::size_t bytes) {
     if (responded_ && response_) write_response();
     return;
   }
+  if (ec == asio::error::eof && !peer_done_sending_) {
+    // A half-close (shutdown(SHUT_WR), `nc -N`): the client sent its whole request and still reads.
+    // Answer it, then close; only a socket error or a failed write says that it left.
+    peer_done_sending_ = true;
+    keep_alive_ = false;
+    if (responded_ && response_) {
+      response_->keep_alive(false);
+      write_response();
+      return;
+    }
+    watch_for_error();
+    return;
+  }
   client_left();
+}
+
+void Session::watch_for_error() {
+  watching_ = true;
+  stream_.socket().async_wait(tcp::socket::wait_error,
+                              beast::bind_front_handler(&Session::on_socket_error, shared_from_this()));
+}
+
+void Session::on_socket_error(beast::error_code ec) {
+  watching_ = false;
+  const bool answer_waiting = responded_ && response_.has_value();
+  if (ec == asio::error::operation_aborted || (!ec && answer_waiting)) {
+    if (answer_waiting) write_response();  // the write shows whether the client is still there
+    return;
+  }
+  if (!ec && !socket_reports_error()) {  // woken without an error (out-of-band data): keep watching
+    watch_for_error();
+    return;
+  }
+  client_left();
+}
+
+bool Session::socket_reports_error() {
+  pollfd probe{};
+  probe.fd = stream_.socket().native_handle();
+  probe.events = 0;  // POLLERR and POLLHUP are always reported
+  if (::poll(&probe, 1, 0) < 0) return false;
+  return (probe.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
 }
 
 void Session::client_left() {

@@ -56,6 +56,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_response(std::uint64_t seq, HttpResponse response);  // strand
   void watch_client();
   void on_watch(boost::beast::error_code ec, std::size_t bytes);
+  void watch_for_error();  // after the client half-closed: only an error on the socket means it left
+  void on_socket_error(boost::beast::error_code ec);
+  bool socket_reports_error();
   void client_left();
   void arm_deadline(Clock::time_point when);
   void on_deadline(boost::beast::error_code ec);
@@ -93,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool responded_ = false;
   bool watching_ = false;
   bool client_gone_ = false;
+  bool peer_done_sending_ = false;  // the client half-closed after its request
   bool deadline_passed_ = false;
   bool close_after_ = false;
   bool linger_ = false;
