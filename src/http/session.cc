@@ -54,6 +54,11 @@ Session::Session(tcp::socket socket, ServerContext& context)
   beast::error_code ec;
   const auto peer = stream_.socket().remote_endpoint(ec);
   client_ = ec ? "-" : endpoint_text(peer);
+  if (!ec) {
+    const auto address = peer.address();
+    from_loopback_ = address.is_loopback() || (address.is_v6() && address.to_v6().is_v4_mapped() &&
+                                               address.to_v6().to_v4().is_loopback());
+  }
   stream_.socket().set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
 }
 
@@ -102,6 +107,7 @@ void Session::read_header() {
   started_ = Clock::now();
   request_ = HttpRequest{};
   route_label_ = "other";
+  key_fingerprint_ = "-";
   close_after_ = false;
   linger_ = false;
   head_ = false;
@@ -150,6 +156,9 @@ void Session::take_header() {
   const auto incoming_id = header["X-Request-Id"];
   request_.request_id = context_.ids.accept_or_next(std::string_view(incoming_id.data(), incoming_id.size()));
   request_.client = client_;
+  request_.from_loopback = from_loopback_;
+  request_.authorization = std::string(header[http::field::authorization]);
+  request_.origin = std::string(header[http::field::origin]);
   version_ = header.version();
   keep_alive_ = header.keep_alive();
   head_ = header.method() == http::verb::head;
@@ -217,7 +226,11 @@ void Session::dispatch() {
       [this](RequestId id) { tracked_.push_back(id); }};
   dispatching_thread_ = std::this_thread::get_id();
   try {
-    route_label_ = context_.router.dispatch(exchange);
+    if (auto early = screen()) {
+      on_response(seq_, std::move(*early));
+    } else {
+      route_label_ = context_.router.dispatch(exchange);
+    }
   } catch (const std::exception& e) {
     on_response(seq_, error_response(ErrorKind::Internal, std::string("internal error (a bug): ") + e.what(),
                                      request_.request_id));
@@ -230,6 +243,12 @@ void Session::dispatch() {
   }
   arm_deadline(deadline);
   watch_client();
+}
+
+std::optional<HttpResponse> Session::screen() {
+  // A preflight carries no credentials (browsers never send them on it): answered before the key check.
+  if (auto preflight = context_.cors.preflight(request_)) return preflight;
+  return context_.access.check(request_, key_fingerprint_);
 }
 
 void Session::deliver(std::uint64_t seq, HttpResponse response) {
@@ -370,6 +389,7 @@ void Session::reject(HttpResponse response) {
 }
 
 void Session::prepare_response(HttpResponse response) {
+  context_.cors.decorate(request_, response);
   response_.emplace();
   auto& message = *response_;
   message.version(version_);
@@ -417,7 +437,7 @@ void Session::record(int status, std::size_t body_bytes) {
     context_.service.metrics().observe_http(route_label_, method_label(method), status, seconds);
     context_.access_log.record({request_.request_id, client_, method,
                                 request_.target.empty() ? std::string_view("-") : std::string_view(request_.target),
-                                status, seconds * 1000.0, body_bytes});
+                                status, seconds * 1000.0, body_bytes, key_fingerprint_});
   } catch (const std::exception& e) {
     spdlog::error("cannot record request {}: {}", request_.request_id, e.what());
   }

@@ -51,6 +51,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body();
   void on_body(boost::beast::error_code ec, std::size_t bytes);
   void dispatch();
+  std::optional<HttpResponse> screen();  // a CORS preflight's answer, or a 401/403; nullopt: route it
 
   void deliver(std::uint64_t seq, HttpResponse response);      // any thread
   void on_response(std::uint64_t seq, HttpResponse response);  // strand
@@ -79,6 +80,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer deadline_timer_;
   std::string client_;
+  bool from_loopback_ = false;
+  std::string key_fingerprint_ = "-";  // of the key presented, for the access log; never the key
   State state_ = State::Idle;
   bool first_request_ = true;
 
