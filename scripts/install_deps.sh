@@ -9,7 +9,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates ccache
   libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libopenblas0-pthread libgomp1  # dnnl-config.cmake needs OpenCL
-  libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev
+  libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(
@@ -19,7 +19,7 @@ test_packages=(
   qemu-user                                         # the CPU matrix: kernels as other x86-64 CPUs
 )
 runtime_packages=(libdnnl2 libopenblas0-pthread libgomp1 libutf8proc2 libspdlog1.10 libfmt9
-  libprometheus-cpp-core1.0 curl ca-certificates)
+  libprometheus-cpp-core1.0 libssl3 curl ca-certificates)
 
 case "${1:-}" in
   --build-only) packages=("${build_packages[@]}") ;;

@@ -486,7 +486,7 @@
     const started = performance.now();
     try {
       // The schema is sent as the JSON string the user wrote: the server parses it, keeping key order.
-      const response = await fetch("api/predict", {
+      const response = await authedFetch("api/predict", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify({ text, schema, output_all_prefix: outputAllPrefix }),
@@ -522,8 +522,37 @@
 
   // ---------------------------------------------------------------- header: model and devices
 
+  // API keys (docs/security.md): when the server answers 401, ask for the key once and retry. The key
+  // lives in sessionStorage only: it is gone when the tab closes and never written to disk by the page.
+  const API_KEY_ITEM = "uninlu.apiKey";
+
+  async function authedFetch(path, options = {}) {
+    const send = () => {
+      const headers = new Headers(options.headers || {});
+      const key = sessionStorage.getItem(API_KEY_ITEM);
+      if (key) headers.set("Authorization", `Bearer ${key}`);
+      return fetch(path, { ...options, headers });
+    };
+    let response = await send();
+    if (response.status === 401 && askForKey()) response = await send();
+    return response;
+  }
+
+  // Several requests may get 401 at once (page load): one question is enough.
+  let keyAsked = false;
+  function askForKey() {
+    if (keyAsked) return Boolean(sessionStorage.getItem(API_KEY_ITEM));
+    keyAsked = true;
+    const hadKey = Boolean(sessionStorage.getItem(API_KEY_ITEM));
+    const key = window.prompt(hadKey ? "API key not accepted; enter another · 密钥无效，请重新输入" : "This server needs an API key · 请输入 API 密钥");
+    setTimeout(() => { keyAsked = false; }, 1000);
+    if (!key || !key.trim()) return false;
+    sessionStorage.setItem(API_KEY_ITEM, key.trim());
+    return true;
+  }
+
   async function getJson(path) {
-    const response = await fetch(path, { headers: { Accept: "application/json" } });
+    const response = await authedFetch(path, { headers: { Accept: "application/json" } });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return response.json();
   }

@@ -31,8 +31,13 @@ AccessLog::~AccessLog() = default;
 
 void AccessLog::record(const AccessRecord& r) {
   if (!logger_) return;
-  logger_->info("{} {} \"{} {}\" {} {:.2f}ms {}B", r.request_id, r.client, r.method, r.target, r.status, r.latency_ms,
-                r.response_bytes);
+  if (r.key_fingerprint == "-") {
+    logger_->info("{} {} \"{} {}\" {} {:.2f}ms {}B", r.request_id, r.client, r.method, r.target, r.status,
+                  r.latency_ms, r.response_bytes);
+  } else {
+    logger_->info("{} {} \"{} {}\" {} {:.2f}ms {}B key={}", r.request_id, r.client, r.method, r.target, r.status,
+                  r.latency_ms, r.response_bytes, r.key_fingerprint);
+  }
 }
 
 }  // namespace uninlu

@@ -19,6 +19,7 @@ struct AccessRecord {
   int status = 0;
   double latency_ms = 0;
   std::size_t response_bytes = 0;
+  std::string_view key_fingerprint = "-";  // of the API key presented ("-": none); never the key
 };
 
 class AccessLog {

@@ -19,6 +19,9 @@ struct HttpRequest {
   std::string body;
   std::string request_id;  // the X-Request-Id of the response
   std::string client;      // "address:port" of the peer
+  bool from_loopback = false;  // the peer is 127.0.0.0/8 or ::1
+  std::string authorization;   // the Authorization header (checked by AccessControl, never logged)
+  std::string origin;          // the Origin header (CORS)
 };
 
 struct HttpResponse {

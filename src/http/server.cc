@@ -55,7 +55,12 @@ const char* signal_name(int signal) { return signal == SIGINT ? "SIGINT" : signa
 
 struct HttpServer::Impl {
   explicit Impl(HttpOptions o)
-      : options(std::move(o)), io(options.resolved_io_threads()), acceptor(io), accept_retry(io) {}
+      : options(std::move(o)),
+        access(options),
+        cors(options.cors_allow_origins),
+        io(options.resolved_io_threads()),
+        acceptor(io),
+        accept_retry(io) {}
 
   void bind();
   void accept();
@@ -68,6 +73,8 @@ struct HttpServer::Impl {
   SessionRegistry registry;
   RequestIdGenerator ids;
   Router router;
+  AccessControl access;
+  CorsPolicy cors;
   std::unique_ptr<ServerContext> context;
 
   asio::io_context io;
@@ -140,6 +147,10 @@ void HttpServer::Impl::wait_for_signal() {
 }
 
 void HttpServer::Impl::on_signal(int signal) {
+  if (signal == SIGHUP) {  // keys change; connections and requests in flight are untouched
+    access.reload();
+    return;
+  }
   const std::lock_guard lock(stop_mutex);
   if (!stop_requested) {
     spdlog::info("received {}: finishing requests in flight, then exiting (send it again to exit at once)",
@@ -182,7 +193,8 @@ int HttpServer::local_port() const {
 
 void HttpServer::stop_on_signals() {
   if (impl_->signals) return;
-  impl_->signals.emplace(impl_->io, SIGINT, SIGTERM);
+  // SIGHUP re-reads api_keys_file; caught from here on, so that it never ends the process.
+  impl_->signals.emplace(impl_->io, SIGINT, SIGTERM, SIGHUP);
   impl_->wait_for_signal();
 }
 
@@ -197,7 +209,8 @@ HttpServer::ShutdownReport HttpServer::serve(Service& service, AccessLog& access
   HttpOptions shown = s.options;
   shown.port = local_port();
   install_routes(s.router, service, RouteOptions{s.options.max_batch_items, http_options_json(shown)});
-  s.context = std::make_unique<ServerContext>(s.options, s.router, service, access_log, s.ids, s.registry);
+  s.context = std::make_unique<ServerContext>(s.options, s.router, service, access_log, s.ids, s.registry, s.access,
+                                             s.cors);
 
   s.accept();
 

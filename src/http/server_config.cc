@@ -78,6 +78,35 @@ class Value {
     return value;
   }
 
+  // A list: a JSON array of strings, or one string holding items separated by any of `separators`
+  // (a repeated flag arrives as its values joined by newlines).
+  std::vector<std::string> list(std::string_view separators) const {
+    const std::string requirement = "must be a string or an array of non-empty strings";
+    std::vector<std::string> items;
+    const auto add = [&](const std::string& text) {
+      std::size_t at = 0;
+      while (at <= text.size()) {
+        std::size_t end = text.find_first_of(separators, at);
+        if (end == std::string::npos) end = text.size();
+        std::string item = text.substr(at, end - at);
+        const auto first = item.find_first_not_of(" \t");
+        if (first != std::string::npos) items.push_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
+        at = end + 1;
+      }
+    };
+    if (json_.is_string()) {
+      add(json_.get<std::string>());
+    } else if (json_.is_array()) {
+      for (const auto& item : json_) {
+        if (!item.is_string() || item.get<std::string>().empty()) invalid(requirement);
+        items.push_back(item.get<std::string>());
+      }
+    } else {
+      invalid(requirement);
+    }
+    return items;
+  }
+
   std::string one_of(std::initializer_list<std::string_view> choices) const {
     std::string requirement = "must be one of";
     for (const auto choice : choices) requirement += std::string(" \"") + std::string(choice) + "\"";
@@ -235,6 +264,24 @@ const std::vector<Field>& fields() {
      [](ServerConfig& c, const Value& v) { c.http.shutdown_timeout = milliseconds(v); }},
     {"access_log", "--access-log", Kind::String, "access log: \"-\" stdout, \"\" off, or a file",
      [](ServerConfig& c, const Value& v) { c.http.access_log = v.string(true); }},
+    // Access control and CORS (docs/security.md).
+    {"api_keys", "--api-key", Kind::String,
+     "a client API key (repeatable); requests then need Authorization: Bearer <key>",
+     [](ServerConfig& c, const Value& v) {
+       for (auto& key : v.list("\n")) c.http.api_keys.push_back(std::move(key));
+     }},
+    {"api_keys_file", "--api-keys-file", Kind::String, "file of client API keys, one a line; re-read on SIGHUP",
+     [](ServerConfig& c, const Value& v) { c.http.api_keys_file = v.string(false); }},
+    {"admin_key", "--admin-key", Kind::String,
+     "key for /api/fallback and /api/restore (without it they answer loopback clients only)",
+     [](ServerConfig& c, const Value& v) { c.http.admin_key = v.string(false); }},
+    {"protect_probes", "--protect-probes", Kind::Boolean, "/health, /v2/health/* and /metrics need a key too",
+     [](ServerConfig& c, const Value& v) { c.http.protect_probes = v.boolean(); }},
+    {"cors_allow_origin", "--cors-allow-origin", Kind::String,
+     "origins allowed by CORS: a comma-separated list (repeatable) or \"*\"; default none",
+     [](ServerConfig& c, const Value& v) {
+       for (auto& origin : v.list(",\n")) c.http.cors_allow_origins.push_back(std::move(origin));
+     }},
     {"log_level", "--log-level", Kind::String, "trace, debug, info, warn, error, critical or off",
      [](ServerConfig& c, const Value& v) {
        c.log_level = v.one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"});
@@ -354,6 +401,10 @@ void ServeFlags::add_to(CLI::App& app) {
     } else {
       bound->option = app.add_option(names, bound->text, help);
       bound->option->type_name(field.kind == Kind::String ? "TEXT" : "NUMBER");
+      // Repeatable list flags: CLI11 joins the values with newlines, which Value::list() splits.
+      if (field.key == "api_keys" || field.key == "cors_allow_origin") {
+        bound->option->multi_option_policy(CLI::MultiOptionPolicy::Join);
+      }
     }
     bound_.push_back(std::move(bound));
   }
@@ -404,6 +455,12 @@ Json http_options_json(const HttpOptions& o) {
   j["keepalive_timeout_ms"] = o.keepalive_timeout.count();
   j["shutdown_timeout_ms"] = o.shutdown_timeout.count();
   j["access_log"] = o.access_log;
+  // Whether keys are configured, never the keys themselves.
+  j["api_keys"] = o.api_keys.size();
+  j["api_keys_file"] = o.api_keys_file;
+  j["admin_key_set"] = !o.admin_key.empty();
+  j["protect_probes"] = o.protect_probes;
+  j["cors_allow_origin"] = o.cors_allow_origins;
   return j;
 }
 

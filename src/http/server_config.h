@@ -33,6 +33,11 @@ struct HttpOptions {
   std::chrono::milliseconds keepalive_timeout{60000};  // an idle keep-alive connection is closed after it
   std::chrono::milliseconds shutdown_timeout{30000};   // SIGTERM: how long in-flight requests may finish
   std::string access_log = "-";                        // "-": stdout, "": off, else a file path
+  std::vector<std::string> api_keys;                   // --api-key (repeatable); docs/security.md
+  std::string api_keys_file;                           // one key a line; re-read on SIGHUP
+  std::string admin_key;                               // for /api/fallback, /api/restore; none: loopback only
+  bool protect_probes = false;                         // /health, /v2/health/*, /metrics need a key too
+  std::vector<std::string> cors_allow_origins;         // empty: no CORS headers; "*": any origin
 
   int resolved_io_threads() const;
 };

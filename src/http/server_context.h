@@ -8,7 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/access_control.h"
 #include "http/access_log.h"
+#include "http/cors.h"
 #include "http/request_id.h"
 #include "http/router.h"
 #include "http/server_config.h"
@@ -40,6 +42,8 @@ struct ServerContext {
   AccessLog& access_log;
   RequestIdGenerator& ids;
   SessionRegistry& registry;
+  const AccessControl& access;
+  const CorsPolicy& cors;
   std::atomic<bool> draining{false};  // shutting down: no keep-alive, idle connections close
 };
 

@@ -1,5 +1,6 @@
 #include "http/session.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/dispatch.hpp>
@@ -53,6 +54,11 @@ Session::Session(tcp::socket socket, ServerContext& context)
   beast::error_code ec;
   const auto peer = stream_.socket().remote_endpoint(ec);
   client_ = ec ? "-" : endpoint_text(peer);
+  if (!ec) {
+    const auto address = peer.address();
+    from_loopback_ = address.is_loopback() || (address.is_v6() && address.to_v6().is_v4_mapped() &&
+                                               address.to_v6().to_v4().is_loopback());
+  }
   stream_.socket().set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
 }
 
@@ -101,6 +107,7 @@ void Session::read_header() {
   started_ = Clock::now();
   request_ = HttpRequest{};
   route_label_ = "other";
+  key_fingerprint_ = "-";
   close_after_ = false;
   linger_ = false;
   head_ = false;
@@ -149,6 +156,9 @@ void Session::take_header() {
   const auto incoming_id = header["X-Request-Id"];
   request_.request_id = context_.ids.accept_or_next(std::string_view(incoming_id.data(), incoming_id.size()));
   request_.client = client_;
+  request_.from_loopback = from_loopback_;
+  request_.authorization = std::string(header[http::field::authorization]);
+  request_.origin = std::string(header[http::field::origin]);
   version_ = header.version();
   keep_alive_ = header.keep_alive();
   head_ = header.method() == http::verb::head;
@@ -205,6 +215,7 @@ void Session::dispatch() {
   ++seq_;
   responded_ = false;
   client_gone_ = false;
+  peer_done_sending_ = false;
   deadline_passed_ = false;
   tracked_.clear();
 
@@ -215,7 +226,11 @@ void Session::dispatch() {
       [this](RequestId id) { tracked_.push_back(id); }};
   dispatching_thread_ = std::this_thread::get_id();
   try {
-    route_label_ = context_.router.dispatch(exchange);
+    if (auto early = screen()) {
+      on_response(seq_, std::move(*early));
+    } else {
+      route_label_ = context_.router.dispatch(exchange);
+    }
   } catch (const std::exception& e) {
     on_response(seq_, error_response(ErrorKind::Internal, std::string("internal error (a bug): ") + e.what(),
                                      request_.request_id));
@@ -228,6 +243,12 @@ void Session::dispatch() {
   }
   arm_deadline(deadline);
   watch_client();
+}
+
+std::optional<HttpResponse> Session::screen() {
+  // A preflight carries no credentials (browsers never send them on it): answered before the key check.
+  if (auto preflight = context_.cors.preflight(request_)) return preflight;
+  return context_.access.check(request_, key_fingerprint_);
 }
 
 void Session::deliver(std::uint64_t seq, HttpResponse response) {
@@ -278,7 +299,48 @@ void Session::on_watch(beast::error_code ec, std::size_t bytes) {
     if (responded_ && response_) write_response();
     return;
   }
+  if (ec == asio::error::eof && !peer_done_sending_) {
+    // A half-close (shutdown(SHUT_WR), `nc -N`): the client sent its whole request and still reads.
+    // Answer it, then close; only a socket error or a failed write says that it left.
+    peer_done_sending_ = true;
+    keep_alive_ = false;
+    if (responded_ && response_) {
+      response_->keep_alive(false);
+      write_response();
+      return;
+    }
+    watch_for_error();
+    return;
+  }
   client_left();
+}
+
+void Session::watch_for_error() {
+  watching_ = true;
+  stream_.socket().async_wait(tcp::socket::wait_error,
+                              beast::bind_front_handler(&Session::on_socket_error, shared_from_this()));
+}
+
+void Session::on_socket_error(beast::error_code ec) {
+  watching_ = false;
+  const bool answer_waiting = responded_ && response_.has_value();
+  if (ec == asio::error::operation_aborted || (!ec && answer_waiting)) {
+    if (answer_waiting) write_response();  // the write shows whether the client is still there
+    return;
+  }
+  if (!ec && !socket_reports_error()) {  // woken without an error (out-of-band data): keep watching
+    watch_for_error();
+    return;
+  }
+  client_left();
+}
+
+bool Session::socket_reports_error() {
+  pollfd probe{};
+  probe.fd = stream_.socket().native_handle();
+  probe.events = 0;  // POLLERR and POLLHUP are always reported
+  if (::poll(&probe, 1, 0) < 0) return false;
+  return (probe.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
 }
 
 void Session::client_left() {
@@ -327,6 +389,7 @@ void Session::reject(HttpResponse response) {
 }
 
 void Session::prepare_response(HttpResponse response) {
+  context_.cors.decorate(request_, response);
   response_.emplace();
   auto& message = *response_;
   message.version(version_);
@@ -374,7 +437,7 @@ void Session::record(int status, std::size_t body_bytes) {
     context_.service.metrics().observe_http(route_label_, method_label(method), status, seconds);
     context_.access_log.record({request_.request_id, client_, method,
                                 request_.target.empty() ? std::string_view("-") : std::string_view(request_.target),
-                                status, seconds * 1000.0, body_bytes});
+                                status, seconds * 1000.0, body_bytes, key_fingerprint_});
   } catch (const std::exception& e) {
     spdlog::error("cannot record request {}: {}", request_.request_id, e.what());
   }

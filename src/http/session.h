@@ -51,11 +51,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body();
   void on_body(boost::beast::error_code ec, std::size_t bytes);
   void dispatch();
+  std::optional<HttpResponse> screen();  // a CORS preflight's answer, or a 401/403; nullopt: route it
 
   void deliver(std::uint64_t seq, HttpResponse response);      // any thread
   void on_response(std::uint64_t seq, HttpResponse response);  // strand
   void watch_client();
   void on_watch(boost::beast::error_code ec, std::size_t bytes);
+  void watch_for_error();  // after the client half-closed: only an error on the socket means it left
+  void on_socket_error(boost::beast::error_code ec);
+  bool socket_reports_error();
   void client_left();
   void arm_deadline(Clock::time_point when);
   void on_deadline(boost::beast::error_code ec);
@@ -76,6 +80,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer deadline_timer_;
   std::string client_;
+  bool from_loopback_ = false;
+  std::string key_fingerprint_ = "-";  // of the key presented, for the access log; never the key
   State state_ = State::Idle;
   bool first_request_ = true;
 
@@ -93,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool responded_ = false;
   bool watching_ = false;
   bool client_gone_ = false;
+  bool peer_done_sending_ = false;  // the client half-closed after its request
   bool deadline_passed_ = false;
   bool close_after_ = false;
   bool linger_ = false;

@@ -229,3 +229,45 @@ TEST(ServerConfig, IoThreadsAreResolved) {
 
 }  // namespace
 }  // namespace uninlu
+
+namespace uninlu {
+namespace {
+
+TEST(ServerConfig, AccessControlFlags) {
+  const ServerConfig c = resolve(
+      "--model /m --api-key one --api-key two --admin-key adm --protect-probes "
+      "--cors-allow-origin https://a.example,https://b.example --cors-allow-origin https://c.example");
+  EXPECT_EQ(c.http.api_keys, (std::vector<std::string>{"one", "two"}));
+  EXPECT_EQ(c.http.admin_key, "adm");
+  EXPECT_TRUE(c.http.protect_probes);
+  EXPECT_EQ(c.http.cors_allow_origins,
+            (std::vector<std::string>{"https://a.example", "https://b.example", "https://c.example"}));
+  const Json shown = http_options_json(c.http);
+  EXPECT_EQ(shown["api_keys"], 2);
+  EXPECT_EQ(shown.dump().find("\"one\""), std::string::npos) << "keys must never be shown";
+  EXPECT_EQ(shown.dump().find("adm\""), std::string::npos);
+}
+
+TEST(ServerConfig, AccessControlDefaultsAreOff) {
+  const ServerConfig c = resolve("--model /m");
+  EXPECT_TRUE(c.http.api_keys.empty());
+  EXPECT_TRUE(c.http.api_keys_file.empty());
+  EXPECT_TRUE(c.http.admin_key.empty());
+  EXPECT_FALSE(c.http.protect_probes);
+  EXPECT_TRUE(c.http.cors_allow_origins.empty());
+}
+
+TEST(ServerConfig, AccessControlInTheFile) {
+  const TempConfig file(
+      R"({"api_keys": ["k1", "k2"], "api_keys_file": "/etc/keys", "cors_allow_origin": "*", "protect_probes": true})");
+  const ServerConfig c = resolve("--config " + file.path());
+  EXPECT_EQ(c.http.api_keys, (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(c.http.api_keys_file, "/etc/keys");
+  EXPECT_EQ(c.http.cors_allow_origins, (std::vector<std::string>{"*"}));
+  EXPECT_TRUE(c.http.protect_probes);
+  const TempConfig bad(R"({"api_keys": [1]})");
+  EXPECT_NE(usage_error("--config " + bad.path()).find("api_keys"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace uninlu

@@ -79,6 +79,16 @@ class Client {
     socket_.close(ignored);
   }
 
+  // Leaves with a reset (SO_LINGER 0). A plain close sends only a FIN, which the server cannot tell from
+  // a half-close by a client that still waits for its answer.
+  void abort() {
+    boost::system::error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
+  }
+
+  void shutdown_send() { socket_.shutdown(tcp::socket::shutdown_send); }
+
  private:
   asio::io_context io_;
   tcp::socket socket_;
@@ -223,12 +233,24 @@ TEST_F(ServerTest, ClientThatLeavesCancelsItsWork) {
     Client client(port);
     client.send(http::verb::post, "/api/predict", predict_body("hold"));
     ASSERT_TRUE(service.wait_for_held(1));
-    client.close();
+    client.abort();
   }
   ASSERT_TRUE(service.wait_for_cancels(1));
   EXPECT_EQ(service.cancels().at(0).second, ErrorKind::Unavailable);
   Client other(port);
   EXPECT_EQ(other.request(http::verb::post, "/api/predict", kRequest).result_int(), 200);
+}
+
+TEST_F(ServerTest, HalfClosedClientIsAnswered) {
+  start();
+  Client client(port);
+  client.send(http::verb::post, "/api/predict", predict_body("sleep:200"));
+  client.shutdown_send();  // as `nc -N` does: the request is complete, the client still reads
+  const Response r = client.read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(client.closed_by_server());
+  EXPECT_TRUE(service.cancels().empty());
 }
 
 TEST_F(ServerTest, DeadlineIs504) {
