@@ -1,5 +1,6 @@
 #pragma once
 // Reading the goldens that tools/make_goldens.py writes (docs/reference.md describes the files).
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -24,17 +25,29 @@ inline std::vector<nlohmann::ordered_json> read_jsonl(const std::string& path) {
 }
 
 // With UNINLU_GOLDEN_SAMPLE=1 (the CPU matrix under QEMU, where every case would take too long): the
-// first case of each kind (task, tags, windowed or not, output_all_prefix), so every stage of the
-// pipeline (windows, nesting to depth 3, each task's decoding) still runs once. Otherwise all cases.
-inline std::vector<nlohmann::ordered_json> sample_cases(std::vector<nlohmann::ordered_json> cases) {
+// first case of each kind (task, nested, nested to depth 3, windowed, output_all_prefix), so every stage
+// of the pipeline (windows and their merging, each level of nesting, each task's decoding) still runs
+// once. Otherwise every case.
+inline bool golden_sample_requested() {
   const char* sample = std::getenv("UNINLU_GOLDEN_SAMPLE");
-  if (sample == nullptr || std::string(sample) != "1") return cases;
+  return sample != nullptr && std::string(sample) == "1";
+}
+
+template <class Json>
+std::string golden_case_kind(const Json& c) {
+  const auto& tags = c["tags"];
+  const auto has = [&](const char* tag) { return std::find(tags.begin(), tags.end(), tag) != tags.end(); };
+  return c["task"].template get<std::string>() + (has("nested") ? "/nested" : "") + (has("depth3") ? "/depth3" : "") +
+         (c["n_windows"].template get<int>() > 1 ? "/windows" : "") +
+         (c["output_all_prefix"].template get<bool>() ? "/all_prefix" : "");
+}
+
+inline std::vector<nlohmann::ordered_json> sample_cases(std::vector<nlohmann::ordered_json> cases) {
+  if (!golden_sample_requested()) return cases;
   std::set<std::string> seen;
   std::vector<nlohmann::ordered_json> kept;
   for (auto& c : cases) {
-    const std::string kind = c["task"].dump() + c["tags"].dump() + (c["n_windows"].get<int>() > 1 ? "w" : "") +
-                             (c["output_all_prefix"].get<bool>() ? "p" : "");
-    if (seen.insert(kind).second) kept.push_back(std::move(c));
+    if (seen.insert(golden_case_kind(c)).second) kept.push_back(std::move(c));
   }
   return kept;
 }
