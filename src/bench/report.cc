@@ -14,9 +14,11 @@ std::string format(const char* fmt, double v) {
   return buf;
 }
 
+// A cell of `width` characters; a value that fills it still gets one space before it (right-aligned) or
+// after it (left-aligned), so neighbouring columns never run together.
 std::string pad(const std::string& s, std::size_t width, bool left = false) {
-  if (s.size() >= width) return s;
-  return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
+  const std::size_t fill = s.size() < width ? width - s.size() : 1;
+  return left ? s + std::string(fill, ' ') : std::string(fill, ' ') + s;
 }
 
 double per_request_ms(double seconds, std::size_t requests) {
@@ -103,7 +105,7 @@ std::string report_table(const BenchContext& c, const std::vector<PhaseResult>& 
       << (c.machine.amx ? "AMX" : "no AMX") << ", load average " << format("%.2f", c.machine.load_average_1m)
       << " at start\n\n";
   out << pad("phase", 30, true) << pad("qps", 9) << pad("p50 ms", 9) << pad("p95 ms", 9) << pad("p99 ms", 9)
-      << pad("max ms", 9) << pad("ok", 8) << pad("errors", 8) << pad("client cpu", 12) << pad("server cpu", 12)
+      << pad("max ms", 9) << pad("ok", 8) << pad("errors", 8) << pad("client cpu", 14) << pad("server cpu", 14)
       << "\n";
   for (const auto& r : phases) {
     const std::size_t answered = r.ok + r.failed;
@@ -111,8 +113,8 @@ std::string report_table(const BenchContext& c, const std::vector<PhaseResult>& 
         << pad(format("%.1f", r.latency.p50_ms), 9) << pad(format("%.1f", r.latency.p95_ms), 9)
         << pad(format("%.1f", r.latency.p99_ms), 9) << pad(format("%.1f", r.latency.max_ms), 9)
         << pad(std::to_string(r.ok), 8) << pad(std::to_string(r.failed + r.unsent), 8)
-        << pad(format("%.2f ms/req", per_request_ms(r.client_cpu_s, answered)), 12)
-        << pad(r.server_cpu_s >= 0 ? format("%.1f ms/req", per_request_ms(r.server_cpu_s, r.ok)) : "-", 12) << "\n";
+        << pad(format("%.2f ms/req", per_request_ms(r.client_cpu_s, answered)), 14)
+        << pad(r.server_cpu_s >= 0 ? format("%.1f ms/req", per_request_ms(r.server_cpu_s, r.ok)) : "-", 14) << "\n";
   }
   out << "\n(client cpu: the load generator's own CPU per request; server cpu: the server's CPU per request over"
          " the window;\n queue/infer ms: per request, waiting for the device and in device batches, summed over its"

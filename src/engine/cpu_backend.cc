@@ -18,6 +18,7 @@
 #include "engine/thread_pinning.h"
 #include "engine/thread_scope.h"
 #include "engine/workspace.h"
+#include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"
 
@@ -226,8 +227,8 @@ class CpuBackend::Impl {
     std::size_t bytes = 0;
     for (const auto& l : text_layers_) bytes += l.packed_bytes();
     for (const auto& l : cross_layers_) bytes += l.packed_bytes();
-    return "cpu " + std::string(precision_name(options_.precision)) + ", " + std::to_string(threads_) +
-           " threads, gemm " + text_layers_.front().describe() + ", packed layers " + std::to_string(bytes >> 20) +
+    return "cpu " + describe_cpu_precision(options_.precision) + ", " + std::to_string(threads_) + " threads, " +
+           cpu_isa_summary() + ", gemm " + text_layers_.front().describe() + ", packed layers " + std::to_string(bytes >> 20) +
            " MiB, hint cache " + std::to_string(hint_cache_.entries()) + " entries " +
            std::to_string(hint_cache_.hits()) + " hits " + std::to_string(hint_cache_.misses()) + " misses";
   }
@@ -359,6 +360,18 @@ std::vector<TextStates> CpuBackend::run_hint(std::span<const HintInput> batch) {
 std::string CpuBackend::profile_report() const { return impl_->profile_report(); }
 void CpuBackend::reset_profile() { impl_->reset_profile(); }
 std::string CpuBackend::describe() const { return impl_->describe(); }
+
+std::string describe_cpu_precision(Precision precision) {
+  return cpu::gemm_precision_description(gemm_precision(precision));
+}
+
+bool cpu_precision_is_emulated(Precision precision) {
+  return precision == Precision::BF16 && cpu::bf16_emulated();
+}
+
+std::string cpu_isa_summary() {
+  return std::string("kernels ") + cpu::kernel_isa_name() + ", oneDNN " + cpu::onednn_isa_name();
+}
 
 std::unique_ptr<Backend> make_cpu_backend(const ModelConfig& config, const SiameseWeights& weights,
                                           const CpuBackendOptions& options) {

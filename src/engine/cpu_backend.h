@@ -54,6 +54,16 @@ class CpuBackend final : public Backend {
   std::unique_ptr<Impl> impl_;
 };
 
+// How `precision` runs on this CPU: "fp32", "int8 (7-bit weights: no VNNI)", "bf16 (emulated in fp32:
+// no AVX512-BF16, slower than fp32)", ... (gemm.h). Throws Error(Usage) for fp16, as the backend does.
+std::string describe_cpu_precision(Precision precision);
+
+// True where `precision` runs emulated and slower than fp32 on this CPU (bf16 without AVX512-BF16/AMX).
+bool cpu_precision_is_emulated(Precision precision);
+
+// The instruction sets the CPU backend runs on (cpu_isa.h): "kernels x86-64-v3 (avx2+fma), oneDNN avx2".
+std::string cpu_isa_summary();
+
 std::unique_ptr<Backend> make_cpu_backend(const ModelConfig& config, const SiameseWeights& weights,
                                           const CpuBackendOptions& options = {});
 

@@ -4,9 +4,11 @@
 #include <memory>
 #include <mutex>
 
+#include "engine/cpu_backend.h"
 #include "http/json_response.h"
 #include "http/predict_request.h"
 #include "http/web_assets.h"
+#include "kernels/cpu/cpu_isa.h"
 #include "serving/metrics.h"
 
 namespace uninlu {
@@ -196,6 +198,24 @@ const char* const kRouteList[] = {
     "GET /assets/<file>",
 };
 
+// The CPU backend on this machine: the instruction sets its kernels and oneDNN run on, and how the CPU
+// precision runs here (narrowed or emulated where the CPU lacks the instructions for it). One helper so
+// that /info additions stay in one place.
+Json cpu_runtime_info(const Json& info) {
+  Json cpu{{"kernels_isa", cpu::kernel_isa_name()}, {"onednn_isa", cpu::onednn_isa_name()}};
+  const auto options = info.find("options");
+  if (options != info.end() && options->is_object() && options->contains("cpu_precision")) {
+    try {
+      const Precision precision = parse_precision(options->at("cpu_precision").get<std::string>());
+      cpu["precision"] = describe_cpu_precision(precision);
+      cpu["emulated_slower_than_fp32"] = cpu_precision_is_emulated(precision);
+    } catch (const std::exception&) {
+      // A precision the CPU backend does not run (fp16): nothing to describe.
+    }
+  }
+  return cpu;
+}
+
 }  // namespace
 
 Json predict_result_json(const PredictResult& result, std::string_view request_id) {
@@ -232,6 +252,7 @@ void install_routes(Router& router, Service& service, RouteOptions options) {
       Json info = service.info();
       if (!info.is_object()) info = Json{{"service", info}};
       info["http"] = http_info;
+      info["cpu"] = cpu_runtime_info(info);
       info["routes"] = kRouteList;
       return info;
     });

@@ -28,6 +28,12 @@ std::unique_ptr<Device> make_cpu_device(const ServiceOptions& options, const Mod
   device->is_gpu = false;
   device->backend = make_cpu_backend(model.config, model.weights, {.precision = options.cpu_precision, .threads = options.cpu_threads, .pin_threads = options.cpu_pin_threads});
   device->max_batch_tokens = options.scheduler.max_batch_tokens != 0 ? options.scheduler.max_batch_tokens : kCpuBatchTokens;
+  spdlog::info("cpu: {}; {}", describe_cpu_precision(options.cpu_precision), cpu_isa_summary());
+  if (cpu_precision_is_emulated(options.cpu_precision)) {
+    spdlog::warn("cpu precision {} runs emulated on this CPU and is slower than fp32: use --cpu-precision fp32 "
+                 "(or int8) for speed",
+                 precision_name(options.cpu_precision));
+  }
   return device;
 }
 

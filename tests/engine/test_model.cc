@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/cpu/gemm.h"
+
 namespace uninlu::test {
 namespace {
 
@@ -176,6 +178,47 @@ void NaiveModel::cross_logits(const Matrix& text, int text_len, const Matrix& hi
     head[static_cast<std::size_t>(r)] = hs;
     tail[static_cast<std::size_t>(r)] = ts;
   }
+}
+
+// A first-order error model, worst case in how the errors add:
+//  - one GEMM in a reduced precision perturbs its output by a relative rms error delta from rounding its
+//    two operands (errors uniform over a rounding interval: rms = half-interval / sqrt 3):
+//      bf16: each operand within u = 2^-8 relative, delta = sqrt(2) u / sqrt(3);
+//      int8: activations to +-127 steps of max|row| and weights to +-limit steps of max|column|
+//            (limit = int8_weight_limit(): 127, or 63 without VNNI), so relative to the operands' rms
+//            delta = crest * sqrt((1 / (2 * 127))^2 + (1 / (2 * limit))^2) / sqrt(3), where crest =
+//            max / rms of a row, sqrt(2 ln 2k) for k Gaussian values (k the longest inner dimension);
+//  - the 4 GEMMs of each of the L encoder layers add their errors to the residual stream, which
+//    LayerNorm keeps at unit scale, so at most 4 L delta relative at the last layer (errors that add
+//    linearly: independent ones would give sqrt(4 L) delta, about 7 times less for L = 12);
+//  - the fp32 classifier maps that linearly onto the logits.
+// A bound on the rms drift, not on the largest one: a logit near a decision can move further.
+// Saturation or a wrong layout in one GEMM is not a rounding error; the kernel tests check those exactly.
+double reduced_precision_drift_bound(Precision precision, const ModelConfig& config) {
+  const double gemms_in_series = 4.0 * config.num_hidden_layers;
+  const double sqrt3 = std::sqrt(3.0);
+  switch (precision) {
+    case Precision::F32:
+      return 0.0;
+    case Precision::BF16:
+    case Precision::F16: {
+      const double u = precision == Precision::BF16 ? 1.0 / 256 : 1.0 / 2048;
+      return gemms_in_series * std::sqrt(2.0) * u / sqrt3;
+    }
+    case Precision::Int8: {
+      const double k = std::max(config.hidden_size, config.intermediate_size);
+      const double crest = std::sqrt(2.0 * std::log(2.0 * k));
+      const double activation = 1.0 / (2.0 * 127), weight = 1.0 / (2.0 * cpu::int8_weight_limit());
+      return gemms_in_series * crest * std::sqrt(activation * activation + weight * weight) / sqrt3;
+    }
+  }
+  return 0.0;
+}
+
+double rms(std::span<const double> v) {
+  double sum = 0;
+  for (double x : v) sum += x * x;
+  return v.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(v.size()));
 }
 
 double max_abs_diff(std::span<const float> a, std::span<const double> b) {

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "engine/backend.h"
 #include "model/model_config.h"
 #include "model/siamese_weights.h"
 
@@ -39,5 +40,13 @@ class NaiveModel {
 };
 
 double max_abs_diff(std::span<const float> a, std::span<const double> b);
+
+// How far a reduced precision may move the logits from fp32: the rms of (logits - fp32 logits) over
+// the rms of the fp32 logits, from the precision's rounding and the model's depth (derivation in
+// test_model.cc). Independent of the CPU except through int8_weight_limit().
+double reduced_precision_drift_bound(Precision precision, const ModelConfig& config);
+
+// sqrt(mean(v^2)).
+double rms(std::span<const double> v);
 
 }  // namespace uninlu::test

@@ -190,6 +190,8 @@ TEST_F(RoutesTest, InfoAddsHttpConfig) {
   const Json body = Json::parse(call("GET", "/info").body);
   EXPECT_EQ(body["model"], "fake");
   EXPECT_EQ(body["http"]["port"], 7860);
+  EXPECT_TRUE(body["cpu"]["kernels_isa"].is_string());
+  EXPECT_TRUE(body["cpu"]["onednn_isa"].is_string());
   EXPECT_TRUE(body["routes"].is_array());
 }
 

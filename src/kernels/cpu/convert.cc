@@ -11,19 +11,29 @@
 namespace uninlu::cpu {
 namespace {
 
+UNINLU_INLINE std::uint16_t bf16_bits(float x) noexcept {
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
+  const bool is_nan = (bits & 0x7fffffffu) > 0x7f800000u;
+  const std::uint32_t rounded = bits + 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<std::uint16_t>(is_nan ? ((bits >> 16) | 0x40u) : (rounded >> 16));
+}
+
 UNINLU_SIMD_CLONES void float_to_bf16_serial(const float* __restrict in, std::uint16_t* __restrict out,
                                              std::int64_t count) {
 #pragma omp simd
+  for (std::int64_t i = 0; i < count; ++i) out[i] = bf16_bits(in[i]);
+}
+
+UNINLU_SIMD_CLONES void round_to_bf16_serial(const float* __restrict in, float* __restrict out, std::int64_t count) {
+#pragma omp simd
   for (std::int64_t i = 0; i < count; ++i) {
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(in[i]);
-    const bool is_nan = (bits & 0x7fffffffu) > 0x7f800000u;
-    const std::uint32_t rounded = bits + 0x7fffu + ((bits >> 16) & 1u);
-    out[i] = static_cast<std::uint16_t>(is_nan ? ((bits >> 16) | 0x40u) : (rounded >> 16));
+    out[i] = std::bit_cast<float>(static_cast<std::uint32_t>(bf16_bits(in[i])) << 16);
   }
 }
 
-UNINLU_SIMD_CLONES void quantize_row(const float* __restrict x, int cols, std::int8_t* __restrict q, float* scale) {
-  rows::quantize(x, cols, q, scale);
+UNINLU_SIMD_CLONES void quantize_row(const float* __restrict x, int cols, std::int8_t* __restrict q, float* scale,
+                                     int limit) {
+  rows::quantize(x, cols, q, scale, static_cast<float>(limit));
 }
 
 UNINLU_SIMD_CLONES void dequantize_row(const std::int32_t* __restrict acc, int cols, float row_scale,
@@ -54,14 +64,28 @@ void float_to_bf16(const float* in, std::uint16_t* out, std::int64_t count) {
   }
 }
 
-void quantize_rows_s8(const float* x, int rows, int cols, std::int8_t* q, float* scales) {
+void round_to_bf16(const float* in, float* out, std::int64_t count) {
+  constexpr std::int64_t kChunk = 16 * 1024;
+  if (!worth_parallel(count, 1)) {
+    round_to_bf16_serial(in, out, count);
+    return;
+  }
+  const std::int64_t chunks = (count + kChunk - 1) / kChunk;
+#pragma omp parallel for schedule(static)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    const std::int64_t begin = c * kChunk;
+    round_to_bf16_serial(in + begin, out + begin, std::min(kChunk, count - begin));
+  }
+}
+
+void quantize_rows_s8(const float* x, int rows, int cols, std::int8_t* q, float* scales, int limit) {
   const std::int64_t n = cols;
   if (!worth_parallel(rows, cols)) {
-    for (int r = 0; r < rows; ++r) quantize_row(x + r * n, cols, q + r * n, scales + r);
+    for (int r = 0; r < rows; ++r) quantize_row(x + r * n, cols, q + r * n, scales + r, limit);
     return;
   }
 #pragma omp parallel for schedule(static)
-  for (int r = 0; r < rows; ++r) quantize_row(x + r * n, cols, q + r * n, scales + r);
+  for (int r = 0; r < rows; ++r) quantize_row(x + r * n, cols, q + r * n, scales + r, limit);
 }
 
 void dequantize_rows_s32(const std::int32_t* acc, int rows, int cols, const float* row_scales, const float* col_scales,

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "kernels/cpu/cpu_isa.h"
 
 namespace uninlu::cpu {
 
@@ -31,6 +32,19 @@ const char* gemm_precision_name(GemmPrecision precision) noexcept {
       return "int8";
   }
   return "fp32";
+}
+
+int int8_weight_limit() noexcept { return onednn_has_vnni() ? 127 : 63; }
+
+bool bf16_emulated() noexcept { return !onednn_has_native_bf16(); }
+
+std::string gemm_precision_description(GemmPrecision precision) {
+  std::string name = gemm_precision_name(precision);
+  if (precision == GemmPrecision::Int8 && int8_weight_limit() < 127) name += " (7-bit weights: no VNNI)";
+  if (precision == GemmPrecision::BF16 && bf16_emulated()) {
+    name += " (emulated in fp32: no AVX512-BF16, slower than fp32)";
+  }
+  return name;
 }
 
 void Linear::forward_int8(const std::int8_t*, int, std::int32_t*) {

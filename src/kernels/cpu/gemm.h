@@ -23,6 +23,21 @@ enum class GemmPrecision {
   Int8,  // dynamic quantisation: s8 inputs (per-row scale) x s8 weights (per-column scale), s32 accumulation
 };
 
+// The largest |q| of the int8 weights: 127 where oneDNN has VNNI, 63 elsewhere. Without VNNI oneDNN
+// shifts the s8 input to u8 (q + 128, up to 255) and multiplies with vpmaddubsw, which adds two u8 x s8
+// products in saturating int16: 2 * 255 * 127 > 32767 overflows, 2 * 255 * 63 = 32130 cannot. The one place that
+// decides; the error bound for either range is in docs/engine.md.
+int int8_weight_limit() noexcept;
+
+// bf16 without bf16 dot products in hardware (no AVX512-BF16 or AMX): the layer stores bf16-rounded
+// weights as fp32 and runs an fp32 matmul on bf16-rounded inputs. Products of two bf16 values are exact
+// in fp32, so this is numerically bf16 with fp32 accumulation, but slower than plain fp32.
+bool bf16_emulated() noexcept;
+
+// The precision as it runs on this CPU: "fp32", "bf16", "bf16 (emulated in fp32: no AVX512-BF16,
+// slower than fp32)", "int8", "int8 (7-bit weights: no VNNI)".
+std::string gemm_precision_description(GemmPrecision precision);
+
 const char* gemm_library_name(GemmLibrary library) noexcept;        // "onednn", "openblas"
 const char* gemm_precision_name(GemmPrecision precision) noexcept;  // "fp32", "bf16", "int8"
 

@@ -60,6 +60,7 @@ class GemmContext {
 
   void* scratchpad(std::size_t bytes) { return scratchpad_.reserve(bytes); }
   std::uint16_t* bf16_staging(std::size_t count) { return bf16_staging_.reserve(count); }
+  float* float_staging(std::size_t count) { return float_staging_.reserve(count); }
   std::int8_t* int8_staging(std::size_t count) { return int8_staging_.reserve(count); }
   std::int32_t* int32_staging(std::size_t count) { return int32_staging_.reserve(count); }
   float* row_scales(std::size_t count) { return row_scales_.reserve(count); }
@@ -70,6 +71,7 @@ class GemmContext {
   std::unordered_map<MatmulKey, CachedMatmul, MatmulKeyHash> matmuls_;
   AlignedBuffer<std::byte> scratchpad_;
   AlignedBuffer<std::uint16_t> bf16_staging_;
+  AlignedBuffer<float> float_staging_;         // bf16-rounded inputs (emulated bf16 layers)
   AlignedBuffer<std::int8_t> int8_staging_;    // quantised inputs (int8 layers)
   AlignedBuffer<std::int32_t> int32_staging_;  // int32 accumulators before dequantisation
   AlignedBuffer<float> row_scales_;            // per-row input scales

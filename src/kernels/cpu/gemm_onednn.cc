@@ -1,10 +1,11 @@
 // The oneDNN GEMM path: matmul primitives (brgemm kernels) on weights reordered once into the blocked
 // layout the primitive asks for ("any"). See docs/engine.md for why oneDNN is the default.
 //   fp32  f32 x f32 -> f32, bias inside the matmul
-//   bf16  inputs converted to bf16 per call, bf16 weights, f32 accumulation and output
+//   bf16  inputs converted to bf16 per call, bf16 weights, f32 accumulation and output; without
+//         AVX512-BF16 emulated: bf16-rounded weights and inputs in an fp32 matmul (bf16_emulated())
 //   int8  dynamic quantisation: inputs quantised per row (symmetric s8, scale = max|row| / 127), weights
-//         per output column at load time; s8 x s8 -> s32 (VNNI), then y = acc * row scale * column
-//         scale + bias in one pass
+//         per output column at load time (scale = max|w| / int8_weight_limit(): 127, or 63 without
+//         VNNI); s8 x s8 -> s32, then y = acc * row scale * column scale + bias in one pass
 #include <cstdint>
 #include <cstring>
 #include <dnnl.hpp>
@@ -66,11 +67,15 @@ dnnl::matmul::primitive_desc make_primitive_desc(dnnl::engine& engine, int rows,
 class OneDnnLinear final : public Linear {
  public:
   OneDnnLinear(const LinearWeightsView& w, GemmPrecision precision, std::shared_ptr<GemmContext> context)
-      : Linear(w.in, w.out, w.bias != nullptr), precision_(precision), context_(std::move(context)) {
+      : Linear(w.in, w.out, w.bias != nullptr),
+        precision_(precision),
+        emulate_bf16_(precision == GemmPrecision::BF16 && bf16_emulated()),
+        matmul_precision_(emulate_bf16_ ? GemmPrecision::F32 : precision),
+        context_(std::move(context)) {
     auto& engine = context_->engine();
     try {
-      const auto pd = make_primitive_desc(engine, kPackingRows, w.in, w.out, precision_, has_bias(),
-                                          weights_any_desc(w.in, w.out, precision_));
+      const auto pd = make_primitive_desc(engine, kPackingRows, w.in, w.out, matmul_precision_, has_bias(),
+                                          weights_any_desc(w.in, w.out, matmul_precision_));
       packed_desc_ = pd.weights_desc();
       implementation_ = pd.impl_info_str();
       packed_ = memory(packed_desc_, engine);
@@ -79,8 +84,13 @@ class OneDnnLinear final : public Linear {
       if (precision_ == GemmPrecision::Int8) {
         std::vector<std::int8_t> quantized(static_cast<std::size_t>(w.in) * static_cast<std::size_t>(w.out));
         column_scales_.resize(static_cast<std::size_t>(w.out));
-        quantize_rows_s8(w.weight, w.out, w.in, quantized.data(), column_scales_.data());
+        quantize_rows_s8(w.weight, w.out, w.in, quantized.data(), column_scales_.data(), int8_weight_limit());
         memory user(memory::desc({w.in, w.out}, DataType::s8, Tag::ba), engine, quantized.data());
+        dnnl::reorder(user, packed_).execute(context_->stream(), user, packed_);
+      } else if (emulate_bf16_) {
+        std::vector<float> rounded(static_cast<std::size_t>(w.in) * static_cast<std::size_t>(w.out));
+        round_to_bf16(w.weight, rounded.data(), static_cast<std::int64_t>(rounded.size()));
+        memory user(memory::desc({w.in, w.out}, DataType::f32, Tag::ba), engine, rounded.data());
         dnnl::reorder(user, packed_).execute(context_->stream(), user, packed_);
       } else {
         memory user(memory::desc({w.in, w.out}, DataType::f32, Tag::ba), engine,
@@ -114,7 +124,11 @@ class OneDnnLinear final : public Linear {
       return;
     }
     const void* src = x;
-    if (precision_ == GemmPrecision::BF16) {
+    if (emulate_bf16_) {
+      float* staged = context_->float_staging(static_cast<std::size_t>(count));
+      round_to_bf16(x, staged, count);
+      src = staged;
+    } else if (precision_ == GemmPrecision::BF16) {
       std::uint16_t* staged = context_->bf16_staging(static_cast<std::size_t>(count));
       float_to_bf16(x, staged, count);
       src = staged;
@@ -136,13 +150,13 @@ class OneDnnLinear final : public Linear {
   std::size_t packed_bytes() const noexcept override { return packed_desc_.get_size(); }
 
   std::string describe() const override {
-    return std::string("onednn ") + gemm_precision_name(precision_) + " " + implementation_;
+    return std::string("onednn ") + gemm_precision_description(precision_) + " " + implementation_;
   }
 
  private:
   // The matmul alone on `src` (already in the activation type) into `dst` (f32, or s32 for int8).
   void execute(const void* src, int rows, void* dst) {
-    const MatmulKey key{rows, in_features(), out_features(), precision_, has_bias()};
+    const MatmulKey key{rows, in_features(), out_features(), matmul_precision_, has_bias()};
     CachedMatmul& cached = context_->matmul(key, [&] { return build(rows); });
     cached.src.set_data_handle(const_cast<void*>(src));
     cached.weights.set_data_handle(packed_.get_data_handle());
@@ -162,8 +176,8 @@ class OneDnnLinear final : public Linear {
 
   CachedMatmul build(int rows) {
     auto& engine = context_->engine();
-    const auto pd =
-        make_primitive_desc(engine, rows, in_features(), out_features(), precision_, has_bias(), packed_desc_);
+    const auto pd = make_primitive_desc(engine, rows, in_features(), out_features(), matmul_precision_, has_bias(),
+                                        packed_desc_);
     CachedMatmul c;
     c.primitive = dnnl::matmul(pd);
     c.implementation = pd.impl_info_str();
@@ -184,7 +198,9 @@ class OneDnnLinear final : public Linear {
     return c;
   }
 
-  GemmPrecision precision_;
+  GemmPrecision precision_;         // what the layer computes
+  bool emulate_bf16_;                // bf16 as an fp32 matmul on bf16-rounded values
+  GemmPrecision matmul_precision_;   // what the oneDNN primitive runs: F32 when emulating bf16
   std::shared_ptr<GemmContext> context_;
   memory::desc packed_desc_;
   memory packed_;

@@ -34,19 +34,21 @@ UNINLU_INLINE void normalize(float* row, int cols, const float* gamma, const flo
   for (int c = 0; c < cols; ++c) row[c] = (row[c] - mean) * inv_std * gamma[c] + beta[c];
 }
 
-// Symmetric int8 quantisation of one row: scale = max|x| / 127 (1 for an all-zero row), q = round(x /
-// scale) with ties away from zero, in [-127, 127].
-UNINLU_INLINE void quantize(const float* __restrict x, int cols, std::int8_t* __restrict q, float* scale) {
+// Symmetric int8 quantisation of one row: scale = max|x| / limit (1 for an all-zero row), q = round(x /
+// scale) with ties away from zero, in [-limit, limit] (limit 127, or 63 for weights without VNNI).
+UNINLU_INLINE void quantize(const float* __restrict x, int cols, std::int8_t* __restrict q, float* scale,
+                            float limit = 127.0f) {
   float largest = 0.0f;
 #pragma omp simd reduction(max : largest)
   for (int c = 0; c < cols; ++c) largest = std::max(largest, std::abs(x[c]));
-  const float s = largest > 0.0f ? largest / 127.0f : 1.0f;
+  const float s = largest > 0.0f ? largest / limit : 1.0f;
   const float inverse = 1.0f / s;
+  const int top = static_cast<int>(limit);
 #pragma omp simd
   for (int c = 0; c < cols; ++c) {
     const float v = x[c] * inverse;
     const float rounded = v + (v < 0.0f ? -0.5f : 0.5f);  // truncation below makes it round half away
-    q[c] = static_cast<std::int8_t>(std::min(std::max(static_cast<int>(rounded), -127), 127));
+    q[c] = static_cast<std::int8_t>(std::min(std::max(static_cast<int>(rounded), -top), top));
   }
   *scale = s;
 }
