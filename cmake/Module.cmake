@@ -27,6 +27,7 @@ function(uninlu_test name)
   endif()
   add_executable(${name} ${sources})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock uninlu_warnings)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)  # helpers shared by test binaries
   target_compile_definitions(${name} PRIVATE
     UNINLU_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     UNINLU_BINARY_DIR="${PROJECT_BINARY_DIR}"

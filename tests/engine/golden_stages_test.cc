@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "golden_support.h"
 #include "engine/cpu_backend.h"
 #include "model/checkpoint.h"
 #include "model/model_dir.h"
@@ -58,12 +59,14 @@ TEST(GoldenStages, CpuFp32MatchesPytorchReferencePerStage) {
 
   std::ifstream in(stages_path);
   std::string line;
+  testing::StageSample sample;
   int cases = 0, windows = 0, prompts = 0;
   double worst_text = 0, worst_hint = 0, worst_logit = 0;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const auto rec = nlohmann::json::parse(line);
     const std::string id = rec.at("id").get<std::string>();
+    if (!sample.keep(id)) continue;
     ++cases;
     // All windows of a case in one ragged batch.
     std::vector<std::vector<std::int32_t>> window_ids;
@@ -149,9 +152,11 @@ TEST_P(GoldenPrecision, LogitsStayNearFp32) {
   double worst_abs = 0, worst_rel = 0;
   long decisions = 0, flips = 0;
   std::vector<double> reference, drift;
+  testing::StageSample sample;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const auto rec = nlohmann::json::parse(line);
+    if (!sample.keep(rec.at("id").get<std::string>())) continue;
     std::vector<std::vector<std::int32_t>> window_ids, hint_ids;
     std::map<int, std::size_t> window_slot;
     for (const auto& w : rec.at("windows")) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,5 +52,26 @@ inline std::vector<nlohmann::ordered_json> sample_cases(std::vector<nlohmann::or
   }
   return kept;
 }
+
+// The per-stage records (stages.jsonl) to run: every one, or under UNINLU_GOLDEN_SAMPLE=1 the first
+// record of each case kind (the kinds of cases.jsonl, looked up by id).
+class StageSample {
+ public:
+  StageSample() {
+    if (!golden_sample_requested()) return;
+    for (const auto& c : read_jsonl(goldens_dir() + "/cases.jsonl")) {
+      kind_of_[c["id"].get<std::string>()] = golden_case_kind(c);
+    }
+  }
+  bool keep(const std::string& id) {
+    if (!golden_sample_requested()) return true;
+    const auto it = kind_of_.find(id);
+    return it != kind_of_.end() && seen_.insert(it->second).second;
+  }
+
+ private:
+  std::map<std::string, std::string> kind_of_;
+  std::set<std::string> seen_;
+};
 
 }  // namespace uninlu::testing
