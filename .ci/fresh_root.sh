@@ -39,7 +39,7 @@ root_run() {
   shift
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=true \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    CCACHE_DIR=/var/cache/ccache CCACHE_COMPILERCHECK=content \
+    CCACHE_DIR=/var/cache/ccache CCACHE_COMPILERCHECK=content CCACHE_BASEDIR=/src/uninlu \
     /bin/bash -c 'cd /src/uninlu && "$@"' root-run "$@"
 }
 
