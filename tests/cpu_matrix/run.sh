@@ -18,7 +18,7 @@ cpus=("$@")
 
 # Parameterised suites carry an instantiation prefix (Shapes/GemmTest...), hence the leading '*'.
 engine_filter='SimdMath.*:*GemmTest.*:Gemm.*:*RowsTest.*:Attention.*:Convert.*:*Int8EpilogueTest.*'
-engine_filter+=':*ReducedPrecisionTest.*:GoldenStages.*:*GoldenPrecision.*'
+engine_filter+=':Int8Gemm.*:*ReducedPrecisionTest.*:GoldenStages.*:*GoldenPrecision.*'
 pipeline_filter='PipelineGolden.*:DecodeGolden.*'
 for binary in "$build/tests/engine/engine_tests" "$build/tests/pipeline/pipeline_tests"; do
   [[ -x $binary ]] || { echo "missing $binary: build the tests first" >&2; exit 2; }
