@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/host_tensor.h"
 #include "core/mapped_file.h"
+#include "expect_error.h"
 
 namespace uninlu::testing {
 
@@ -117,20 +118,6 @@ inline std::vector<ManifestTensor> load_manifest(const std::string& variant, con
     out.push_back(std::move(m));
   }
   return out;
-}
-
-// The message of the Error(ModelLoad) that `f` throws; a test failure if it throws nothing or
-// another kind.
-template <class F>
-std::string load_error(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::ModelLoad) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected Error(ModelLoad); nothing was thrown";
-  return {};
 }
 
 }  // namespace uninlu::testing

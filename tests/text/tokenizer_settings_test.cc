@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "expect_error.h"
 
 namespace uninlu {
 namespace {
@@ -18,18 +19,7 @@ using ::testing::HasSubstr;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-// The message of the Error(ModelLoad) `f` throws.
-template <typename F>
-std::string load_error(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::ModelLoad) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected Error(ModelLoad)";
-  return {};
-}
+using testing::load_error;
 
 TokenizerSettings from(json config, json map = nullptr, json added = nullptr) {
   return tokenizer_settings_from_json({std::move(config), std::move(map), std::move(added), "dir"});

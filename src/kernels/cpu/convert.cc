@@ -48,34 +48,30 @@ UNINLU_SIMD_CLONES void dequantize_row(const std::int32_t* __restrict acc, int c
   }
 }
 
-}  // namespace
-
-void float_to_bf16(const float* in, std::uint16_t* out, std::int64_t count) {
+// Runs serial(begin, n) over `count` elements in chunks, on the OpenMP team when the work is worth it.
+template <class Serial>
+void over_chunks(std::int64_t count, Serial serial) {
   constexpr std::int64_t kChunk = 16 * 1024;
   if (!worth_parallel(count, 1)) {
-    float_to_bf16_serial(in, out, count);
+    serial(0, count);
     return;
   }
   const std::int64_t chunks = (count + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static)
   for (std::int64_t c = 0; c < chunks; ++c) {
     const std::int64_t begin = c * kChunk;
-    float_to_bf16_serial(in + begin, out + begin, std::min(kChunk, count - begin));
+    serial(begin, std::min(kChunk, count - begin));
   }
 }
 
+}  // namespace
+
+void float_to_bf16(const float* in, std::uint16_t* out, std::int64_t count) {
+  over_chunks(count, [&](std::int64_t begin, std::int64_t n) { float_to_bf16_serial(in + begin, out + begin, n); });
+}
+
 void round_to_bf16(const float* in, float* out, std::int64_t count) {
-  constexpr std::int64_t kChunk = 16 * 1024;
-  if (!worth_parallel(count, 1)) {
-    round_to_bf16_serial(in, out, count);
-    return;
-  }
-  const std::int64_t chunks = (count + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    const std::int64_t begin = c * kChunk;
-    round_to_bf16_serial(in + begin, out + begin, std::min(kChunk, count - begin));
-  }
+  over_chunks(count, [&](std::int64_t begin, std::int64_t n) { round_to_bf16_serial(in + begin, out + begin, n); });
 }
 
 void quantize_rows_s8(const float* x, int rows, int cols, std::int8_t* q, float* scales, int limit) {
