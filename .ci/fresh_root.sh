@@ -19,6 +19,13 @@ root_create() {
   # Packages downloaded by earlier runs (hard links: apt never rewrites a .deb, it only adds new ones).
   find "$UNINLU_CI_CACHE/apt-archives" -maxdepth 1 -name '*.deb' -exec cp -l -t "$root/var/cache/apt/archives/" {} + 2>/dev/null ||
     find "$UNINLU_CI_CACHE/apt-archives" -maxdepth 1 -name "*.deb" -exec cp -t "$root/var/cache/apt/archives/" {} + || true
+  # This machine's network trust, as a new machine on the same network would be set up: the extra CA
+  # certificates its administrator added (an egress proxy's, for the npm registry). resolv.conf comes
+  # from mmdebstrap the same way.
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+    chroot "$root" update-ca-certificates >/dev/null
+  fi
   # Keep the .deb files apt downloads in the root (Debian's default, but be explicit).
   echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$root/etc/apt/apt.conf.d/10keep-debs"
 }
@@ -40,6 +47,7 @@ root_run() {
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb CI=true \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     CCACHE_DIR=/var/cache/ccache CCACHE_COMPILERCHECK=content CCACHE_BASEDIR=/src/uninlu \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
     /bin/bash -c 'cd /src/uninlu && "$@"' root-run "$@"
 }
 
