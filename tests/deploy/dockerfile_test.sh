@@ -105,7 +105,8 @@ else
   mode="configure in a scratch dir; compiled tree and install from $build"
 fi
 # Paths of the image -> paths here (and the host's ccache statistics are not this test's to reset).
-sed -e "s# /src # $repo #g; s#/src/#$repo/#g; s#/opt/uninlu#$prefix#g; s# /build# $stage_build#g" \
+# /src goes through a placeholder: the repo itself may live under /src (CI's fresh root: /src/uninlu).
+sed -e "s# /src # @REPO@ #g; s#/src/#@REPO@/#g; s#@REPO@#$repo#g; s#/opt/uninlu#$prefix#g; s# /build# $stage_build#g" \
   -e "s#ccache --zero-stats[^;]*;#:;#" "$run_script" >"$tmp/build-stage.sh"
 if [[ $full -eq 0 && $image_like -eq 0 ]]; then
   # (--prefix: <build-dir> has its own install prefix, e.g. /usr/local, which must not be touched.)
