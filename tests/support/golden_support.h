@@ -34,13 +34,19 @@ inline bool golden_sample_requested() {
   return sample != nullptr && std::string(sample) == "1";
 }
 
+// The shape of a case's work: nested, nested to depth 3, windowed, output_all_prefix ("" for none).
 template <class Json>
-std::string golden_case_kind(const Json& c) {
+std::string golden_case_shape(const Json& c) {
   const auto& tags = c["tags"];
   const auto has = [&](const char* tag) { return std::find(tags.begin(), tags.end(), tag) != tags.end(); };
-  return c["task"].template get<std::string>() + (has("nested") ? "/nested" : "") + (has("depth3") ? "/depth3" : "") +
+  return std::string(has("nested") ? "/nested" : "") + (has("depth3") ? "/depth3" : "") +
          (c["n_windows"].template get<int>() > 1 ? "/windows" : "") +
          (c["output_all_prefix"].template get<bool>() ? "/all_prefix" : "");
+}
+
+template <class Json>
+std::string golden_case_kind(const Json& c) {
+  return c["task"].template get<std::string>() + golden_case_shape(c);
 }
 
 inline std::vector<nlohmann::ordered_json> sample_cases(std::vector<nlohmann::ordered_json> cases) {
@@ -61,19 +67,17 @@ class StageSample {
   StageSample() {
     if (!golden_sample_requested()) return;
     for (const auto& c : read_jsonl(goldens_dir() + "/cases.jsonl")) {
-      const std::string kind = golden_case_kind(c);
-      kind_of_[c["id"].get<std::string>()] = kind.substr(kind.find('/') == std::string::npos ? kind.size()
-                                                                                              : kind.find('/'));
+      shape_of_[c["id"].get<std::string>()] = golden_case_shape(c);
     }
   }
   bool keep(const std::string& id) {
     if (!golden_sample_requested()) return true;
-    const auto it = kind_of_.find(id);
-    return it != kind_of_.end() && seen_.insert(it->second).second;
+    const auto it = shape_of_.find(id);
+    return it != shape_of_.end() && seen_.insert(it->second).second;
   }
 
  private:
-  std::map<std::string, std::string> kind_of_;
+  std::map<std::string, std::string> shape_of_;
   std::set<std::string> seen_;
 };
 
