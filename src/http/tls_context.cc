@@ -63,6 +63,14 @@ std::string bio_text(BIO* bio) {
   return size > 0 ? std::string(data, static_cast<std::size_t>(size)) : std::string();
 }
 
+void log_loaded(std::string_view what, const std::string& file, const CertificateInfo& info) {
+  spdlog::info("{} {} (subject {}, serial {}, valid until {})", what, file, info.subject, info.serial,
+               info.not_after);
+  if (info.expired) {
+    spdlog::warn("the TLS certificate {} expired on {}: clients will refuse it", file, info.not_after);
+  }
+}
+
 }  // namespace
 
 CertificateInfo certificate_info(ssl::context& context) {
@@ -106,17 +114,19 @@ std::shared_ptr<ssl::context> make_tls_server_context(const std::string& cert_fi
   // Never prompt on the terminal for a passphrase: an encrypted key fails to load instead.
   context->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); });
 
-  const bool cert_has_certificate = contains(cert_pem, "-----BEGIN CERTIFICATE-----") ||
-                                    contains(cert_pem, "-----BEGIN TRUSTED CERTIFICATE-----");
+  const bool cert_has_certificate =
+      contains(cert_pem, "-----BEGIN CERTIFICATE-----") || contains(cert_pem, "-----BEGIN TRUSTED CERTIFICATE-----");
   if (!cert_has_certificate) {
-    fail(ErrorKind::Usage, cert_what + " '" + cert_file + "' holds no certificate" +
-                               (contains(cert_pem, "PRIVATE KEY-----") ? " but a private key: are tls_cert and tls_key swapped?"
-                                                                       : " (no \"-----BEGIN CERTIFICATE-----\" block)"));
+    fail(ErrorKind::Usage,
+         cert_what + " '" + cert_file + "' holds no certificate" +
+             (contains(cert_pem, "PRIVATE KEY-----") ? " but a private key: are tls_cert and tls_key swapped?"
+                                                     : " (no \"-----BEGIN CERTIFICATE-----\" block)"));
   }
   try {
     context->use_certificate_chain(boost::asio::buffer(cert_pem));
   } catch (const boost::system::system_error& e) {
-    fail(ErrorKind::Usage, cert_what + " '" + cert_file + "' is not a valid PEM certificate chain: " + openssl_reason(e));
+    fail(ErrorKind::Usage,
+         cert_what + " '" + cert_file + "' is not a valid PEM certificate chain: " + openssl_reason(e));
   }
 
   if (contains(key_pem, "ENCRYPTED PRIVATE KEY-----") || contains(key_pem, "Proc-Type: 4,ENCRYPTED")) {
@@ -125,9 +135,10 @@ std::shared_ptr<ssl::context> make_tls_server_context(const std::string& cert_fi
                                "`openssl pkey -in KEY -out PLAIN_KEY` and keep that file readable by the server only");
   }
   if (!contains(key_pem, "PRIVATE KEY-----")) {
-    fail(ErrorKind::Usage, key_what + " '" + key_file + "' holds no private key" +
-                               (contains(key_pem, "CERTIFICATE-----") ? " but a certificate: are tls_cert and tls_key swapped?"
-                                                                      : " (no \"-----BEGIN ... PRIVATE KEY-----\" block)"));
+    fail(ErrorKind::Usage,
+         key_what + " '" + key_file + "' holds no private key" +
+             (contains(key_pem, "CERTIFICATE-----") ? " but a certificate: are tls_cert and tls_key swapped?"
+                                                    : " (no \"-----BEGIN ... PRIVATE KEY-----\" block)"));
   }
   const std::string mismatch = key_what + " '" + key_file + "' does not match the certificate in '" + cert_file +
                                "' (the first certificate in tls_cert must be the server's own, the one the key "
@@ -155,9 +166,7 @@ std::shared_ptr<ssl::context> make_tls_server_context(const std::string& cert_fi
 TlsContext::TlsContext(std::string cert_file, std::string key_file)
     : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)) {
   current_ = make_tls_server_context(cert_file_, key_file_, &info_);
-  spdlog::info("TLS certificate {} (subject {}, serial {}, valid until {})", cert_file_, info_.subject, info_.serial,
-               info_.not_after);
-  if (info_.expired) spdlog::warn("the TLS certificate {} expired on {}: clients will refuse it", cert_file_, info_.not_after);
+  log_loaded("TLS certificate", cert_file_, info_);
 }
 
 std::shared_ptr<ssl::context> TlsContext::current() const {
@@ -173,9 +182,7 @@ bool TlsContext::reload() {
       const std::lock_guard lock(mutex_);
       current_ = std::move(context);
     }
-    spdlog::info("SIGHUP: re-read the TLS certificate {} (subject {}, serial {}, valid until {}); new connections use it",
-                 cert_file_, info.subject, info.serial, info.not_after);
-    if (info.expired) spdlog::warn("the TLS certificate {} expired on {}: clients will refuse it", cert_file_, info.not_after);
+    log_loaded("SIGHUP: new connections get the TLS certificate", cert_file_, info);
     return true;
   } catch (const std::exception& e) {
     spdlog::error("SIGHUP: keeping the TLS certificate in use: {}", e.what());

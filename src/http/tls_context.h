@@ -30,7 +30,7 @@ class TlsContext {
   // Loads at once: Error(Usage) as make_tls_server_context.
   TlsContext(std::string cert_file, std::string key_file);
 
-  std::shared_ptr<boost::asio::ssl::context> current() const;  // thread-safe
+  std::shared_ptr<boost::asio::ssl::context> current() const;            // thread-safe
   const CertificateInfo& loaded_info() const noexcept { return info_; }  // as loaded at startup
 
   // Re-reads both files. True when the new pair is in use; on failure the error is logged and the pair in
