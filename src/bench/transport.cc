@@ -50,7 +50,9 @@ std::shared_ptr<ssl::context> client_tls_context(const HttpTarget& target) {
   } else {
     context->load_verify_file(target.ca_file, ec);
   }
-  if (ec) fail(ErrorKind::Usage, "cannot use --cacert '" + target.ca_file + "': " + ec.message() + " (a PEM CA bundle?)");
+  if (ec) {
+    fail(ErrorKind::Usage, "cannot use --cacert '" + target.ca_file + "': " + ec.message() + " (a PEM CA bundle?)");
+  }
   return context;
 }
 
@@ -270,7 +272,9 @@ std::string http_get(const HttpTarget& target, const std::string& path) {
   asio::io_context io;
   Connection connection(io, target, client_tls_context(target));
   const std::string where = target.host + ":" + std::to_string(target.port);
-  if (std::string error = connection.open(); !error.empty()) fail(ErrorKind::Io, "GET " + path + " from " + where + ": " + error);
+  if (std::string error = connection.open(); !error.empty()) {
+    fail(ErrorKind::Io, "GET " + path + " from " + where + ": " + error);
+  }
   http::request<http::empty_body> req{http::verb::get, target.path_prefix + path, 11};
   req.set(http::field::host, where);
   req.set(http::field::user_agent, "uninlu-bench");

@@ -6,9 +6,9 @@
 namespace uninlu::testing {
 
 struct TestCert {
-  std::string cert_pem;  // self-signed, CN=<name>, subjectAltName DNS:localhost, IP:127.0.0.1
-  std::string key_pem;   // its P-256 key, unencrypted PKCS#8
-  std::string cert_der;  // the certificate as DER
+  std::string cert_pem;           // self-signed, CN=<name>, subjectAltName DNS:localhost, IP:127.0.0.1
+  std::string key_pem;            // its P-256 key, unencrypted PKCS#8
+  std::string cert_der;           // the certificate as DER
   std::string encrypted_key_pem;  // the key under a passphrase
 };
 

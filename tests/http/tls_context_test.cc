@@ -71,12 +71,14 @@ TEST_F(TlsContextTest, NotPem) {
   EXPECT_NE(message.find("is not PEM"), std::string::npos) << message;
   message = load_error(dir.write("cert.der", a.cert_der), key_path);
   EXPECT_NE(message.find("looks like DER"), std::string::npos) << message;
-  message = load_error(dir.write("broken.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
-                                               "-----END CERTIFICATE-----\n"),
+  message = load_error(dir.write("broken.pem",
+                                 "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
+                                 "-----END CERTIFICATE-----\n"),
                        key_path);
   EXPECT_NE(message.find("is not a valid PEM certificate chain"), std::string::npos) << message;
-  message = load_error(cert_path, dir.write("broken_key.pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n"
-                                                              "-----END PRIVATE KEY-----\n"));
+  message = load_error(cert_path, dir.write("broken_key.pem",
+                                            "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+                                            "-----END PRIVATE KEY-----\n"));
   EXPECT_NE(message.find("is not a valid PEM private key"), std::string::npos) << message;
 }
 

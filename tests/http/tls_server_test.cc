@@ -63,8 +63,7 @@ class TlsClient {
     return ec;
   }
 
-  Response request(http::verb method, const std::string& target, const std::string& body = {},
-                   bool keep_alive = true) {
+  Response request(http::verb method, const std::string& target, const std::string& body = {}, bool keep_alive = true) {
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "localhost");
     if (!body.empty()) req.set(http::field::content_type, "application/json");
