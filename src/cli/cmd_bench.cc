@@ -133,8 +133,8 @@ int run_bench(const BenchArgs& args, const ServeFlags& serve_flags, CLI::App& su
   int server_pid = 0;
   bench::HttpTarget target;
   if ((!args.cacert.empty() || args.insecure) && args.url.rfind("https://", 0) != 0) {
-    fail(ErrorKind::Usage, std::string(args.insecure ? "--insecure" : "--cacert") +
-                               " is for an https:// --url (the in-process server is checked without it)");
+    fail(ErrorKind::Usage, std::string(args.insecure ? "--insecure" : "--cacert") + " is for an https:// --url" +
+                               (args.url.empty() ? " (the in-process server is trusted without it)" : ""));
   }
   if (!args.cacert.empty() && args.insecure) fail(ErrorKind::Usage, "give either --cacert or --insecure");
   if (!args.url.empty()) {
@@ -145,6 +145,7 @@ int run_bench(const BenchArgs& args, const ServeFlags& serve_flags, CLI::App& su
     try {
       bench::http_get(target, "/health");
     } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Usage) throw;  // --cacert unusable: not the server's fault
       fail(ErrorKind::Io, std::string("no server answers at ") + args.url + ": " + e.what());
     }
     transport = bench::http_transport(target, bodies);
