@@ -257,6 +257,21 @@ TEST_F(TlsServerTest, ConnectionCloseSendsCloseNotify) {
   EXPECT_EQ(client.read_end(), asio::error::eof);  // a TLS close, not a truncation
 }
 
+TEST_F(TlsServerTest, EarlyAnswerIsReadWholeBeforeTheClose) {
+  // A 413 is answered before the body is read; the linger close must not cut the answer off.
+  HttpOptions options;
+  options.max_body_bytes = 1024;
+  start(options);
+  TlsClient client(port);
+  ASSERT_FALSE(client.handshake());
+  const Response r = client.request(http::verb::post, "/api/predict",
+                                    R"({"text": ")" + std::string(64 * 1024, 'a') + R"(", "schema": {"x": null}})");
+  EXPECT_EQ(r.result_int(), 413) << r.body();
+  EXPECT_NE(r.body().find("max_body_bytes"), std::string::npos) << r.body();
+  EXPECT_FALSE(r.keep_alive());
+  expect_serving();
+}
+
 TEST_F(TlsServerTest, ClientThatLeavesCancelsItsWork) {
   start();
   {
