@@ -108,6 +108,8 @@ class TlsClient {
 
   int version() { return SSL_version(stream_->native_handle()); }
 
+  void shutdown_send() { stream_->next_layer().shutdown(tcp::socket::shutdown_send); }  // a FIN, no close_notify
+
   void close() {
     boost::system::error_code ignored;
     stream_->next_layer().close(ignored);
@@ -270,6 +272,19 @@ TEST_F(TlsServerTest, EarlyAnswerIsReadWholeBeforeTheClose) {
   EXPECT_NE(r.body().find("max_body_bytes"), std::string::npos) << r.body();
   EXPECT_FALSE(r.keep_alive());
   expect_serving();
+}
+
+TEST_F(TlsServerTest, HalfClosedClientIsAnswered) {
+  start();
+  TlsClient client(port);
+  ASSERT_FALSE(client.handshake());
+  client.send(http::verb::post, "/api/predict", R"({"text": "sleep:200", "schema": {"x": null}})");
+  client.shutdown_send();  // the request is complete; the client still reads
+  const Response r = client.read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(service.cancels().empty());
+  EXPECT_EQ(client.read_end(), asio::error::eof);
 }
 
 TEST_F(TlsServerTest, ClientThatLeavesCancelsItsWork) {
