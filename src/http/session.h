@@ -4,7 +4,7 @@
 // that Service workers produce are posted back onto it. While a handler waits for the Service, a 1-byte
 // read watches the socket, so that a client that leaves cancels its work.
 // The same code serves plain TCP and TLS: BasicSession<Stream> is instantiated for both (session.cc);
-// only the start (the TLS handshake) and the graceful close (close_notify) differ.
+// only the start (the TLS handshake), the graceful close (close_notify) and how a half-close shows differ.
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
