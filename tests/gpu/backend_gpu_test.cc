@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "gpu_test_support.h"
 #include "kernels/cuda/cuda_error.h"
 #include "model/model_dir.h"

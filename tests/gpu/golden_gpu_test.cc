@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "golden_support.h"
 #include "gpu_test_support.h"
 #include "kernels/cuda/cuda_backend.h"

@@ -1,4 +1,4 @@
-#include "engine/encoder_layer.h"
+#include "engine/cpu/encoder_layer.h"
 
 #include <omp.h>
 

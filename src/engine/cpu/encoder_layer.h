@@ -10,7 +10,7 @@
 
 #include "core/host_tensor.h"
 #include "engine/op_profile.h"
-#include "engine/workspace.h"
+#include "engine/cpu/workspace.h"
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/gemm.h"
 #include "model/siamese_weights.h"

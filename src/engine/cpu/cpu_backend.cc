@@ -1,4 +1,4 @@
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 
 #include <omp.h>
 
@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "core/error.h"
-#include "engine/encoder_layer.h"
+#include "engine/cpu/encoder_layer.h"
 #include "engine/hint_cache.h"
 #include "engine/hint_dedup.h"
 #include "engine/op_profile.h"
 #include "engine/input_checks.h"
-#include "engine/thread_pinning.h"
-#include "engine/thread_scope.h"
-#include "engine/workspace.h"
+#include "engine/cpu/thread_pinning.h"
+#include "engine/cpu/thread_scope.h"
+#include "engine/cpu/workspace.h"
 #include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"

@@ -1,4 +1,4 @@
-#include "engine/thread_pinning.h"
+#include "engine/cpu/thread_pinning.h"
 
 #include <omp.h>
 #include <sched.h>
