@@ -12,9 +12,9 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "kernels/cuda/cuda_backend.h"
-#include "kernels/cuda/cuda_runtime_info.h"
-#include "kernels/cuda/model_image.h"
+#include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_runtime_info.h"
+#include "engine/cuda/model_image.h"
 #include "kernels/gpu_host/batch_budget.h"
 
 namespace uninlu {

@@ -9,7 +9,7 @@
 #include "engine/cpu/cpu_backend.h"
 #include "golden_support.h"
 #include "gpu_test_support.h"
-#include "kernels/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_backend.h"
 #include "model/model_dir.h"
 #include "monitor/gpu_monitor.h"
 #include "serving/cuda_devices.h"

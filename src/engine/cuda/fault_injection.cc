@@ -1,4 +1,4 @@
-#include "kernels/cuda/fault_injection.h"
+#include "engine/cuda/fault_injection.h"
 
 #include "core/error.h"
 #include "kernels/cuda/cuda_error.h"

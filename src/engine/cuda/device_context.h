@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cuda/cuda_encoder_layer.h"
-#include "kernels/cuda/cuda_resources.h"
-#include "kernels/cuda/device_arena.h"
+#include "engine/cuda/cuda_encoder_layer.h"
+#include "engine/cuda/cuda_resources.h"
+#include "engine/cuda/device_arena.h"
 #include "kernels/cuda/embedding_kernels.h"
-#include "kernels/cuda/gemm_lt.h"
-#include "kernels/cuda/model_image.h"
+#include "engine/cuda/gemm_lt.h"
+#include "engine/cuda/model_image.h"
 
 namespace uninlu::cuda {
 

@@ -1,4 +1,4 @@
-#include "kernels/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_backend.h"
 
 #include <spdlog/spdlog.h>
 
@@ -15,9 +15,9 @@
 #include "kernels/cuda/classifier_kernels.h"
 #include "kernels/cuda/copy_kernels.h"
 #include "kernels/cuda/cuda_error.h"
-#include "kernels/cuda/device_context.h"
-#include "kernels/cuda/fault_injection.h"
-#include "kernels/cuda/staged_upload.h"
+#include "engine/cuda/device_context.h"
+#include "engine/cuda/fault_injection.h"
+#include "engine/cuda/staged_upload.h"
 #include "kernels/gpu_host/device_recovery.h"
 #include "kernels/gpu_host/device_users.h"
 

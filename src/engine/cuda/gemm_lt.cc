@@ -1,10 +1,10 @@
-#include "kernels/cuda/gemm_lt.h"
+#include "engine/cuda/gemm_lt.h"
 
 #include <cstdint>
 
 #include "core/error.h"
 #include "kernels/cuda/cuda_error.h"
-#include "kernels/cuda/device_arena.h"
+#include "engine/cuda/device_arena.h"
 
 namespace uninlu::cuda {
 namespace {

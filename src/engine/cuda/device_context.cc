@@ -1,4 +1,4 @@
-#include "kernels/cuda/device_context.h"
+#include "engine/cuda/device_context.h"
 
 #include "core/error.h"
 #include "kernels/cuda/cuda_error.h"

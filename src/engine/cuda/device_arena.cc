@@ -1,4 +1,4 @@
-#include "kernels/cuda/device_arena.h"
+#include "engine/cuda/device_arena.h"
 
 #include <spdlog/spdlog.h>
 

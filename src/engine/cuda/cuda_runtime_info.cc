@@ -1,11 +1,11 @@
-#include "kernels/cuda/cuda_runtime_info.h"
+#include "engine/cuda/cuda_runtime_info.h"
 
 #include <cuda_runtime_api.h>
 
 #include <cstdio>
 
 #include "kernels/cuda/cuda_error.h"
-#include "kernels/cuda/cuda_resources.h"
+#include "engine/cuda/cuda_resources.h"
 
 namespace uninlu::cuda {
 

@@ -13,10 +13,10 @@
 
 #include "kernels/cuda/attention_kernels.h"
 #include "kernels/cuda/cuda_dtype.h"
-#include "kernels/cuda/device_arena.h"
-#include "kernels/cuda/gemm_lt.h"
+#include "engine/cuda/device_arena.h"
+#include "engine/cuda/gemm_lt.h"
 #include "kernels/cuda/layernorm_kernels.h"
-#include "kernels/cuda/model_image.h"
+#include "engine/cuda/model_image.h"
 
 namespace uninlu::cuda {
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string>
 
-#include "kernels/cuda/cuda_resources.h"
+#include "engine/cuda/cuda_resources.h"
 
 namespace uninlu::cuda {
 

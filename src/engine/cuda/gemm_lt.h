@@ -16,7 +16,7 @@
 #include <unordered_map>
 
 #include "kernels/cuda/cuda_dtype.h"
-#include "kernels/cuda/cuda_resources.h"
+#include "engine/cuda/cuda_resources.h"
 
 namespace uninlu::cuda {
 

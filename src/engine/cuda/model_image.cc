@@ -1,4 +1,4 @@
-#include "kernels/cuda/model_image.h"
+#include "engine/cuda/model_image.h"
 
 #include <cstring>
 #include <string>
@@ -6,7 +6,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "kernels/cuda/attention_kernels.h"
-#include "kernels/cuda/device_arena.h"
+#include "engine/cuda/device_arena.h"
 
 namespace uninlu::cuda {
 namespace {

@@ -1,4 +1,4 @@
-#include "kernels/cuda/cuda_resources.h"
+#include "engine/cuda/cuda_resources.h"
 
 #include "kernels/cuda/cuda_error.h"
 

@@ -1,4 +1,4 @@
-#include "kernels/cuda/cuda_encoder_layer.h"
+#include "engine/cuda/cuda_encoder_layer.h"
 
 #include "core/error.h"
 #include "kernels/cuda/activation_kernels.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kernels/cuda/cuda_error.h"
-#include "kernels/cuda/device_arena.h"
+#include "engine/cuda/device_arena.h"
 
 namespace uninlu::cuda {
 
