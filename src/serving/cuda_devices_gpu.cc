@@ -15,7 +15,7 @@
 #include "engine/cuda/cuda_backend.h"
 #include "engine/cuda/cuda_runtime_info.h"
 #include "engine/cuda/model_image.h"
-#include "kernels/gpu_host/batch_budget.h"
+#include "engine/cuda/host/batch_budget.h"
 
 namespace uninlu {
 namespace {

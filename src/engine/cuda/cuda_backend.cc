@@ -18,8 +18,8 @@
 #include "engine/cuda/device_context.h"
 #include "engine/cuda/fault_injection.h"
 #include "engine/cuda/staged_upload.h"
-#include "kernels/gpu_host/device_recovery.h"
-#include "kernels/gpu_host/device_users.h"
+#include "engine/cuda/host/device_recovery.h"
+#include "engine/cuda/host/device_users.h"
 
 namespace uninlu {
 

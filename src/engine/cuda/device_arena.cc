@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "kernels/cuda/cuda_error.h"
-#include "kernels/gpu_host/arena_policy.h"
+#include "engine/cuda/host/arena_policy.h"
 
 namespace uninlu::cuda {
 

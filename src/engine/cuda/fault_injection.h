@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "kernels/gpu_host/fault_rules.h"
+#include "engine/cuda/host/fault_rules.h"
 
 namespace uninlu::cuda {
 

@@ -1,4 +1,4 @@
-#include "kernels/gpu_host/device_recovery.h"
+#include "engine/cuda/host/device_recovery.h"
 
 namespace uninlu::cuda {
 

@@ -1,4 +1,4 @@
-#include "kernels/gpu_host/device_users.h"
+#include "engine/cuda/host/device_users.h"
 
 #include <algorithm>
 

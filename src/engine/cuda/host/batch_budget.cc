@@ -1,4 +1,4 @@
-#include "kernels/gpu_host/batch_budget.h"
+#include "engine/cuda/host/batch_budget.h"
 
 #include <algorithm>
 

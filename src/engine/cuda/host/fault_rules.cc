@@ -1,4 +1,4 @@
-#include "kernels/gpu_host/fault_rules.h"
+#include "engine/cuda/host/fault_rules.h"
 
 #include <charconv>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include "kernels/gpu_host/arena_policy.h"
+#include "engine/cuda/host/arena_policy.h"
 
 #include <algorithm>
 
