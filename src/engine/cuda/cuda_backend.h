@@ -32,7 +32,7 @@ struct CudaBackendOptions {
   // (text + hint); a larger batch grows them once, with a warning. reserve_tokens() resizes later.
   std::size_t reserve_tokens = 8192;
   std::size_t gemm_workspace_bytes = 32u << 20;
-  // A UNINLU_FAULT_INJECT spec (kernels/cuda/fault_injection.h); nullopt reads the environment.
+  // A UNINLU_FAULT_INJECT spec (engine/cuda/fault_injection.h); nullopt reads the environment.
   std::optional<std::string> fault_injection;
 };
 

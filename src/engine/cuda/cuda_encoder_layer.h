@@ -1,6 +1,6 @@
 #pragma once
 // One BERT encoder layer (post-LayerNorm) on the device, over a ragged batch stacked into one [rows, H]
-// matrix, mirroring engine/encoder_layer (the CPU's PackedEncoderLayer):
+// matrix, mirroring engine/cpu/encoder_layer (the CPU's PackedEncoderLayer):
 //   qkv = x·Wqkvᵀ (fp32 out)  ->  ctx = attention(qkv + bqkv) per sequence  ->
 //   a = LN(ctx·Woᵀ + bo + x)  ->  y = LN(gelu(a·W1ᵀ + b1)·W2ᵀ + b2 + a)
 // The residual stream (x, a, y) stays fp32; each GEMM's input also exists in the GEMM type (written by

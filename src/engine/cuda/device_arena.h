@@ -3,7 +3,7 @@
 // A call first measures what it needs (the same carve run on a null base), ensure()s the arena is that
 // large, then carves for real. The arena is sized at startup for the device's token budget, so ensure()
 // reallocates only for a batch larger than any planned (with a log line), before the call's first
-// kernel, and shrinks back to the plan afterwards (kernels/gpu_host/arena_policy.h has the policy).
+// kernel, and shrinks back to the plan afterwards (engine/cuda/host/arena_policy.h has the policy).
 #include <cstddef>
 #include <string>
 

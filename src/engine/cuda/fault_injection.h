@@ -1,5 +1,5 @@
 #pragma once
-// Fault injection (UNINLU_FAULT_INJECT): the rules live in kernels/gpu_host/fault_rules.h (GPU-free,
+// Fault injection (UNINLU_FAULT_INJECT): the rules live in engine/cuda/host/fault_rules.h (GPU-free,
 // tested without CUDA); this throws the CUDA exception an injected fault stands for.
 #include <cstdint>
 #include <string>

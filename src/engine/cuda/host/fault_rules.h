@@ -2,7 +2,7 @@
 // Fault injection for tests and drills (a testing knob, not a feature): UNINLU_FAULT_INJECT makes a
 // CudaBackend throw on chosen calls as if the GPU had failed, so "a forced OOM or error on a device
 // loses no request" can be checked on a real GPU machine. This is the GPU-free part (the rules and the
-// decision per call); kernels/cuda/fault_injection.h throws the CUDA exception a decision stands for.
+// decision per call); engine/cuda/fault_injection.h throws the CUDA exception a decision stands for.
 //
 //   UNINLU_FAULT_INJECT="cuda:0:oom:every=5"         every 5th call of cuda:0 throws CudaOutOfMemory
 //   UNINLU_FAULT_INJECT="cuda:0:error:after=3"       every call after the first 3 throws a CUDA error
