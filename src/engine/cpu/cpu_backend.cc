@@ -11,13 +11,14 @@
 
 #include "core/error.h"
 #include "engine/cpu/encoder_layer.h"
-#include "engine/hint_cache.h"
-#include "engine/hint_dedup.h"
-#include "engine/op_profile.h"
-#include "engine/input_checks.h"
 #include "engine/cpu/thread_pinning.h"
 #include "engine/cpu/thread_scope.h"
 #include "engine/cpu/workspace.h"
+#include "engine/hint_cache.h"
+#include "engine/hint_plan.h"
+#include "engine/input_checks.h"
+#include "engine/op_profile.h"
+#include "engine/stage_outputs.h"
 #include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"
@@ -119,51 +120,38 @@ class CpuBackend::Impl {
   }
 
   std::vector<std::shared_ptr<const TextStates>> run_text(std::span<const TextInput> batch) {
-    std::vector<std::shared_ptr<const TextStates>> out;
-    if (batch.empty()) return out;
+    if (batch.empty()) return {};
+    check_text_batch(batch, vocab_, max_positions_);
     ThreadScope threads(threads_);
     if (options_.pin_threads) pin_openmp_team(threads_);
     auto& tokens = ws_.tokens;
     tokens.clear();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto ids = batch[i].ids;
-      check_token_sequence(ids, 0, "text window", i, vocab_, max_positions_);
-      append_sequence(ids, 0, 0);
-    }
-    float* hidden = encode(tokens, text_layers_, ws_.hidden);
-    out.reserve(batch.size());
+    for (const auto& window : batch) append_sequence(window.ids, 0, 0);
+    const float* hidden = encode(tokens, text_layers_, ws_.hidden);
     auto t = profile_.time(OpFamily::Gather);
-    for (const auto& s : tokens.sequences)
-      out.push_back(std::make_shared<TextStates>(copy_states(hidden, s.kv_begin, s.kv_len)));
-    return out;
+    return split_text_states(hidden, batch, hidden_);
   }
 
   std::vector<TextStates> run_hint(std::span<const HintInput> batch) {
-    std::vector<TextStates> out;
-    if (batch.empty()) return out;
+    if (batch.empty()) return {};
+    check_hint_batch(batch, vocab_, max_positions_);
     ThreadScope threads(threads_);
     if (options_.pin_threads) pin_openmp_team(threads_);
-    const float* hint_hidden = run_hint_stage(batch);
-    out.reserve(batch.size());
+    const float* computed = run_hint_stage(batch);
     auto t = profile_.time(OpFamily::Gather);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const int row = unique_rows_[static_cast<std::size_t>(groups_.unique_of[i])];
-      out.push_back(copy_states(hint_hidden, row, static_cast<int>(batch[i].ids.size())));
-    }
+    std::vector<TextStates> out = hint_plan_.states_per_hint(computed, hidden_);
+    hint_plan_.remember(computed, hidden_, hint_cache_);  // after the copies: inserting may evict
     return out;
   }
 
   std::vector<SpanLogits> run_cross(std::span<const CrossInput> batch) {
-    std::vector<SpanLogits> out;
-    if (batch.empty()) return out;
+    if (batch.empty()) return {};
+    check_cross_batch(batch, hidden_, vocab_, max_positions_);
     ThreadScope threads(threads_);
     if (options_.pin_threads) pin_openmp_team(threads_);
     hints_.clear();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      check_cross_text_states(batch[i], i, hidden_);
-      hints_.push_back(batch[i].hint);
-    }
-    const float* hint_hidden = run_hint_stage(hints_);
+    for (const auto& item : batch) hints_.push_back(item.hint);
+    const float* computed = run_hint_stage(hints_);
 
     // [text states ; hint states] of every item, stacked; each item attends only within itself, and
     // the last layer computes only the text rows (the heads never read the hint rows).
@@ -189,9 +177,9 @@ class CpuBackend::Impl {
         const auto m = batch[i].hint.ids.size();
         float* dst = hidden + static_cast<std::size_t>(seq.kv_begin) * h;
         std::memcpy(dst, batch[i].text->values.data(), n * h * sizeof(float));
-        const auto hint_row = static_cast<std::size_t>(unique_rows_[static_cast<std::size_t>(groups_.unique_of[i])]);
-        std::memcpy(dst + n * h, hint_hidden + hint_row * h, m * h * sizeof(float));
+        std::memcpy(dst + n * h, hint_plan_.states(i, computed, hidden_), m * h * sizeof(float));
       }
+      hint_plan_.remember(computed, hidden_, hint_cache_);  // after the copies: inserting may evict
     }
     const std::size_t last = cross_layers_.size() - 1;
     for (std::size_t l = 0; l < last; ++l)
@@ -203,19 +191,7 @@ class CpuBackend::Impl {
       auto t = profile_.time(OpFamily::Heads);
       classifier_->forward(hidden, text_rows, logits);
     }
-    out.resize(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto& s = tokens.last_layer_sequences[i];
-      auto& result = out[i];
-      result.head.resize(static_cast<std::size_t>(s.q_len));
-      result.tail.resize(static_cast<std::size_t>(s.q_len));
-      for (int r = 0; r < s.q_len; ++r) {
-        const auto row = static_cast<std::size_t>(s.out_begin + r);
-        result.head[static_cast<std::size_t>(r)] = logits[2 * row];
-        result.tail[static_cast<std::size_t>(r)] = logits[2 * row + 1];
-      }
-    }
-    return out;
+    return split_span_logits(logits, batch);
   }
 
   Precision precision() const noexcept { return options_.precision; }
@@ -235,15 +211,9 @@ class CpuBackend::Impl {
 
  private:
   void append_sequence(std::span<const std::int32_t> ids, int position_offset, int token_type) {
-    auto& t = ws_.tokens;
-    const int begin = t.rows();
+    const int begin = ws_.tokens.append(ids, position_offset, token_type);
     const int n = static_cast<int>(ids.size());
-    t.ids.insert(t.ids.end(), ids.begin(), ids.end());
-    for (int j = 0; j < n; ++j) {
-      t.positions.push_back(position_offset + j);
-      t.types.push_back(token_type);
-    }
-    t.sequences.push_back({begin, n, n, begin});
+    ws_.tokens.sequences.push_back({begin, n, n, begin});
   }
 
   // Embeddings, then `layers`, on the rows of `tokens`; the states land in `buffer`.
@@ -264,58 +234,16 @@ class CpuBackend::Impl {
     return hidden;
   }
 
-  // The hint stage for the distinct hints of `hints` that the cache does not hold. Returns the states
-  // of every distinct hint u at rows unique_rows_[u]..; groups_.unique_of maps each hint to its u.
+  // The hint stage on the distinct hints of `hints` that the cache does not hold (hint_plan_ says which,
+  // and where every hint's states are). Returns the computed states, null when every hint was cached.
   const float* run_hint_stage(std::span<const HintInput> hints) {
-    for (std::size_t i = 0; i < hints.size(); ++i) {
-      check_token_sequence(hints[i].ids, hints[i].position_offset, "hint", i, vocab_, max_positions_);
-    }
-    group_hints(hints, options_.deduplicate_hints, groups_);
-    const std::size_t unique = groups_.unique_first.size();
-    unique_rows_.clear();
-    cached_.assign(unique, nullptr);
-    missed_.clear();
+    hint_plan_.prepare(hints, options_.deduplicate_hints, hint_cache_);
     ws_.tokens.clear();
-    int rows = 0;
-    for (std::size_t u = 0; u < unique; ++u) {
-      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[u])];
-      unique_rows_.push_back(rows);
-      rows += static_cast<int>(hint.ids.size());
-      cached_[u] = hint_cache_.find(hint.ids, hint.position_offset);
-      if (cached_[u] == nullptr) {
-        missed_.push_back(static_cast<int>(u));
-        append_sequence(hint.ids, hint.position_offset, 1);
-      }
+    for (const int u : hint_plan_.missed()) {
+      const HintInput& hint = hint_plan_.unique_hint(static_cast<std::size_t>(u));
+      append_sequence(hint.ids, hint.position_offset, 1);
     }
-    const float* computed = missed_.empty() ? nullptr : encode(ws_.tokens, text_layers_, ws_.hint_compute);
-    const std::size_t h = static_cast<std::size_t>(hidden_);
-    float* out = ws_.hint_hidden.reserve(static_cast<std::size_t>(rows) * h);
-    auto t = profile_.time(OpFamily::Gather);
-    for (std::size_t u = 0; u < unique; ++u) {
-      if (cached_[u] == nullptr) continue;
-      const auto m = hints[static_cast<std::size_t>(groups_.unique_first[u])].ids.size();
-      std::memcpy(out + static_cast<std::size_t>(unique_rows_[u]) * h, cached_[u], m * h * sizeof(float));
-    }
-    // Inserting may evict the entries copied above, so it comes after.
-    for (std::size_t k = 0; k < missed_.size(); ++k) {
-      const auto u = static_cast<std::size_t>(missed_[k]);
-      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[u])];
-      const auto& seq = ws_.tokens.sequences[k];
-      const float* states = computed + static_cast<std::size_t>(seq.kv_begin) * h;
-      std::memcpy(out + static_cast<std::size_t>(unique_rows_[u]) * h, states,
-                  static_cast<std::size_t>(seq.kv_len) * h * sizeof(float));
-      hint_cache_.insert(hint.ids, hint.position_offset, states, hidden_);
-    }
-    return out;
-  }
-
-  TextStates copy_states(const float* states, int first_row, int rows) const {
-    TextStates s;
-    s.len = rows;
-    s.hidden = hidden_;
-    const float* begin = states + static_cast<std::size_t>(first_row) * static_cast<std::size_t>(hidden_);
-    s.values.assign(begin, begin + static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_));
-    return s;
+    return hint_plan_.missed().empty() ? nullptr : encode(ws_.tokens, text_layers_, ws_.hint_compute);
   }
 
   CpuBackendOptions options_;
@@ -329,12 +257,9 @@ class CpuBackend::Impl {
   std::vector<PackedEncoderLayer> text_layers_, cross_layers_;
   std::unique_ptr<cpu::Linear> classifier_;
   Workspace ws_;
-  HintGroups groups_;
   HintCache hint_cache_;
+  HintPlan hint_plan_;
   std::vector<HintInput> hints_;
-  std::vector<int> unique_rows_;      // per distinct hint of the current call: first row of its states
-  std::vector<const float*> cached_;  // per distinct hint: its cached states, or null
-  std::vector<int> missed_;           // distinct hints the hint stage computes in this call
   OpProfile profile_;
 };
 

@@ -4,22 +4,19 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/token_rows.h"
 #include "kernels/cpu/aligned_buffer.h"
 #include "kernels/cpu/attention.h"
 
 namespace uninlu {
 
-// Token layout of one stage call: every token of every sequence stacked into one matrix, no padding.
-struct RaggedTokens {
-  std::vector<std::int32_t> ids, positions, types;           // one per row (embedding stages)
+// Token layout of one stage call: the stacked tokens (embedding stages) and the rows of each sequence.
+struct RaggedTokens : TokenRows {
   std::vector<cpu::AttentionSequence> sequences;             // rows of each sequence
   std::vector<cpu::AttentionSequence> last_layer_sequences;  // same, queries pruned (cross stage)
 
-  int rows() const noexcept { return static_cast<int>(ids.size()); }
   void clear() noexcept {
-    ids.clear();
-    positions.clear();
-    types.clear();
+    TokenRows::clear();
     sequences.clear();
     last_layer_sequences.clear();
   }
@@ -44,7 +41,6 @@ struct LayerBuffers {
 struct Workspace {
   RaggedTokens tokens;
   cpu::AlignedBuffer<float> hidden;        // [rows, hidden]: the stage's running states
-  cpu::AlignedBuffer<float> hint_hidden;   // [hint rows, hidden]: states of a call's distinct hints
   cpu::AlignedBuffer<float> hint_compute;  // [rows, hidden]: the hint stage on the hints not cached
   cpu::AlignedBuffer<float> logits;        // [rows, 2]: head | tail
   LayerBuffers layer;

@@ -9,17 +9,19 @@
 #include <utility>
 
 #include "core/error.h"
-#include "engine/hint_cache.h"
-#include "engine/hint_dedup.h"
-#include "engine/input_checks.h"
-#include "kernels/cuda/classifier_kernels.h"
-#include "kernels/cuda/copy_kernels.h"
-#include "kernels/cuda/cuda_error.h"
 #include "engine/cuda/device_context.h"
 #include "engine/cuda/fault_injection.h"
 #include "engine/cuda/staged_upload.h"
 #include "engine/cuda/host/device_recovery.h"
 #include "engine/cuda/host/device_users.h"
+#include "engine/hint_cache.h"
+#include "engine/hint_plan.h"
+#include "engine/input_checks.h"
+#include "engine/stage_outputs.h"
+#include "engine/token_rows.h"
+#include "kernels/cuda/classifier_kernels.h"
+#include "kernels/cuda/copy_kernels.h"
+#include "kernels/cuda/cuda_error.h"
 
 namespace uninlu {
 
@@ -47,26 +49,17 @@ StageBuffers carve_stage(ArenaCarver& arena, int rows, const cuda::LayerDims& di
   return b;
 }
 
-// An embedding stage's tokens on the host: every sequence stacked, no padding.
-struct HostTokens {
-  std::vector<std::int32_t> ids, positions, types;
+// An embedding stage's tokens on the host, with their attention layout.
+struct HostTokens : TokenRows {
   cuda::HostAttentionLayout layout;
 
-  int rows() const noexcept { return static_cast<int>(ids.size()); }
   void clear() {
-    ids.clear();
-    positions.clear();
-    types.clear();
+    TokenRows::clear();
     layout.clear();
   }
   void append(std::span<const std::int32_t> sequence, int position_offset, int token_type) {
-    const int begin = rows();
+    const int begin = TokenRows::append(sequence, position_offset, token_type);
     const int n = static_cast<int>(sequence.size());
-    ids.insert(ids.end(), sequence.begin(), sequence.end());
-    for (int j = 0; j < n; ++j) {
-      positions.push_back(position_offset + j);
-      types.push_back(token_type);
-    }
     layout.add(begin, n, n, begin);
   }
 };
@@ -161,27 +154,19 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
 
   std::vector<std::shared_ptr<const TextStates>> run_text(std::span<const TextInput> batch) {
     if (batch.empty()) return {};
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      check_token_sequence(batch[i].ids, 0, "text window", i, image_->vocab, image_->max_positions);
-    }
+    check_text_batch(batch, image_->vocab, image_->max_positions);
     return guarded([&] { return run_text_impl(batch); });
   }
 
   std::vector<TextStates> run_hint(std::span<const HintInput> batch) {
     if (batch.empty()) return {};
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      check_token_sequence(batch[i].ids, batch[i].position_offset, "hint", i, image_->vocab, image_->max_positions);
-    }
+    check_hint_batch(batch, image_->vocab, image_->max_positions);
     return guarded([&] { return run_hint_impl(batch); });
   }
 
   std::vector<SpanLogits> run_cross(std::span<const CrossInput> batch) {
     if (batch.empty()) return {};
-    for (std::size_t i = 0; i < batch.size(); ++i) check_cross_text_states(batch[i], i, hidden_);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      check_token_sequence(batch[i].hint.ids, batch[i].hint.position_offset, "hint", i, image_->vocab,
-                           image_->max_positions);
-    }
+    check_cross_batch(batch, hidden_, image_->vocab, image_->max_positions);
     return guarded([&] { return run_cross_impl(batch); });
   }
 
@@ -349,7 +334,7 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     }
   }
 
-  // Runs one call's device work through the recovery plan (kernels/gpu_host/device_recovery.h): first the
+  // Runs one call's device work through the recovery plan (engine/cuda/host/device_recovery.h): first the
   // rebuild a previous fault asked for, then fault injection, then `work`.
   template <class Work>
   auto guarded(Work&& work) -> decltype(work()) {
@@ -481,119 +466,69 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     }
   }
 
+  // Carves a call's buffers twice with `carve(on_a, on_b)`: on measuring carvers to size the arenas
+  // (ensure() may reallocate, which would invalidate carved pointers), then on the arenas themselves.
+  // With one GPU (or a call on one) a and b are the same context and carve gets the same carver twice.
+  template <class Carve>
+  auto carve_measured(DeviceContext& a, DeviceContext& b, Carve&& carve) {
+    const bool two = &a != &b;
+    {
+      ArenaCarver measure_a;
+      ArenaCarver measure_b;
+      carve(measure_a, two ? measure_b : measure_a);
+      a.arena().ensure(measure_a.used());
+      if (two) b.arena().ensure(measure_b.used());
+    }
+    ArenaCarver arena_a = a.arena().carver();
+    ArenaCarver arena_b = two ? b.arena().carver() : ArenaCarver();
+    return carve(arena_a, two ? arena_b : arena_a);
+  }
+
+  // Embeddings and the text layers on `tokens` (at least one row), on the text GPU. Returns their states
+  // [rows, H] in its download buffer, valid until the buffer's next use.
+  const float* encode_to_host(const HostTokens& tokens) {
+    const int rows = tokens.rows();
+    DeviceContext& ctx = *text_ctx_;
+    DeviceGuard guard(ctx.device());
+    upload_a_.clear();
+    const StagePieces pieces = add_stage_inputs(upload_a_, tokens);
+    const std::size_t out_bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_) * sizeof(float);
+    const auto [inputs, b] = carve_measured(ctx, ctx, [&](ArenaCarver& arena, ArenaCarver&) {
+      auto* in = static_cast<std::byte*>(arena.take_bytes(upload_a_.bytes()));
+      return std::pair(in, carve_stage(arena, rows, dims_));
+    });
+    ctx.upload().ensure(upload_a_.bytes());
+    ctx.download().ensure(out_bytes);
+    upload_a_.send(ctx.upload().data(), inputs, ctx.stream());
+    encode(ctx, upload_a_, inputs, pieces, tokens, b);
+    UNINLU_CUDA_CHECK(cudaMemcpyAsync(ctx.download().data(), b.hidden, out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
+    ctx.synchronize();
+    return reinterpret_cast<const float*>(ctx.download().data());
+  }
+
   std::vector<std::shared_ptr<const TextStates>> run_text_impl(std::span<const TextInput> batch) {
     tokens_.clear();
     for (const auto& in : batch) tokens_.append(in.ids, 0, 0);
     tokens_.layout.finish();
-    const int rows = tokens_.rows();
-    DeviceContext& ctx = *text_ctx_;
-    DeviceGuard guard(ctx.device());
-
-    upload_a_.clear();
-    const StagePieces pieces = add_stage_inputs(upload_a_, tokens_);
-    const auto carve = [&](ArenaCarver& arena) {
-      auto* inputs = static_cast<std::byte*>(arena.take_bytes(upload_a_.bytes()));
-      return std::pair(inputs, carve_stage(arena, rows, dims_));
-    };
-    const std::size_t out_bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_) * sizeof(float);
-    {
-      ArenaCarver measure;
-      carve(measure);
-      ctx.arena().ensure(measure.used());
-      ctx.upload().ensure(upload_a_.bytes());
-      ctx.download().ensure(out_bytes);
-    }
-    ArenaCarver arena = ctx.arena().carver();
-    const auto [inputs, b] = carve(arena);
-    upload_a_.send(ctx.upload().data(), inputs, ctx.stream());
-    encode(ctx, upload_a_, inputs, pieces, tokens_, b);
-    UNINLU_CUDA_CHECK(cudaMemcpyAsync(ctx.download().data(), b.hidden, out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
-    ctx.synchronize();
-
-    const auto* states = reinterpret_cast<const float*>(ctx.download().data());
-    std::vector<std::shared_ptr<const TextStates>> out;
-    out.reserve(batch.size());
-    for (const auto& s : tokens_.layout.sequences) {
-      out.push_back(std::make_shared<TextStates>(copy_states(states, s.kv_begin, s.kv_len)));
-    }
-    return out;
+    return split_text_states(encode_to_host(tokens_), batch, hidden_);
   }
 
-  // Groups the hints, looks the distinct ones up in the hint cache, and lays out the tokens of those it
-  // misses in tokens_ (the k-th sequence of tokens_ is distinct hint missed_[k]).
+  // Plans the hint stage (hint_plan.h) and lays out the tokens of the hints it computes in tokens_.
   void prepare_hints(std::span<const HintInput> hints) {
-    group_hints(hints, options_.deduplicate_hints, groups_);
-    const std::size_t unique = groups_.unique_first.size();
-    cached_.assign(unique, nullptr);
-    missed_.clear();
+    hint_plan_.prepare(hints, options_.deduplicate_hints, hint_cache_);
     tokens_.clear();
-    for (std::size_t u = 0; u < unique; ++u) {
-      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[u])];
-      cached_[u] = hint_cache_.find(hint.ids, hint.position_offset);
-      if (cached_[u] == nullptr) {
-        missed_.push_back(static_cast<int>(u));
-        tokens_.append(hint.ids, hint.position_offset, 1);
-      }
+    for (const int u : hint_plan_.missed()) {
+      const HintInput& hint = hint_plan_.unique_hint(static_cast<std::size_t>(u));
+      tokens_.append(hint.ids, hint.position_offset, 1);
     }
     tokens_.layout.finish();
-    missed_index_.assign(unique, -1);
-    for (std::size_t k = 0; k < missed_.size(); ++k) missed_index_[static_cast<std::size_t>(missed_[k])] = static_cast<int>(k);
-  }
-
-  // Stores the states of the hints computed in this call (host copies) in the hint cache.
-  void remember_hints(std::span<const HintInput> hints, const float* computed) {
-    if (!hint_cache_.enabled()) return;
-    const std::size_t h = static_cast<std::size_t>(hidden_);
-    for (std::size_t k = 0; k < missed_.size(); ++k) {
-      const auto& hint = hints[static_cast<std::size_t>(groups_.unique_first[static_cast<std::size_t>(missed_[k])])];
-      const auto& seq = tokens_.layout.sequences[k];
-      hint_cache_.insert(hint.ids, hint.position_offset, computed + static_cast<std::size_t>(seq.kv_begin) * h, hidden_);
-    }
   }
 
   std::vector<TextStates> run_hint_impl(std::span<const HintInput> batch) {
     prepare_hints(batch);
-    const int rows = tokens_.rows();
-    DeviceContext& ctx = *text_ctx_;
-    DeviceGuard guard(ctx.device());
-    const std::size_t out_bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_) * sizeof(float);
-    if (rows > 0) {
-      upload_a_.clear();
-      const StagePieces pieces = add_stage_inputs(upload_a_, tokens_);
-      const auto carve = [&](ArenaCarver& arena) {
-        auto* inputs = static_cast<std::byte*>(arena.take_bytes(upload_a_.bytes()));
-        return std::pair(inputs, carve_stage(arena, rows, dims_));
-      };
-      {
-        ArenaCarver measure;
-        carve(measure);
-        ctx.arena().ensure(measure.used());
-        ctx.upload().ensure(upload_a_.bytes());
-        ctx.download().ensure(out_bytes);
-      }
-      ArenaCarver arena = ctx.arena().carver();
-      const auto [inputs, b] = carve(arena);
-      upload_a_.send(ctx.upload().data(), inputs, ctx.stream());
-      encode(ctx, upload_a_, inputs, pieces, tokens_, b);
-      UNINLU_CUDA_CHECK(
-          cudaMemcpyAsync(ctx.download().data(), b.hidden, out_bytes, cudaMemcpyDeviceToHost, ctx.stream()));
-      ctx.synchronize();
-    }
-    const auto* computed = reinterpret_cast<const float*>(ctx.download().data());
-    std::vector<TextStates> out;
-    out.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto u = static_cast<std::size_t>(groups_.unique_of[i]);
-      const int m = static_cast<int>(batch[i].ids.size());
-      if (cached_[u] != nullptr) {
-        out.push_back(copy_states(cached_[u], 0, m));
-      } else {
-        const auto& seq = tokens_.layout.sequences[static_cast<std::size_t>(missed_index_[u])];
-        out.push_back(copy_states(computed, seq.kv_begin, m));
-      }
-    }
-    // Inserting may evict the cached entries copied above, so it comes after.
-    remember_hints(batch, computed);
+    const float* computed = tokens_.rows() > 0 ? encode_to_host(tokens_) : nullptr;
+    std::vector<TextStates> out = hint_plan_.states_per_hint(computed, hidden_);
+    hint_plan_.remember(computed, hidden_, hint_cache_);  // after the copies: inserting may evict
     return out;
   }
 
@@ -630,13 +565,12 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     }
     // Per distinct hint, its rows as gather indices: uploaded rows are >= 0; computed rows (the hint
     // stage's output) are encoded -1 - row.
-    hint_source_.assign(cached_.size(), 0);
-    for (std::size_t u = 0; u < cached_.size(); ++u) {
-      const auto& hint = hints_[static_cast<std::size_t>(groups_.unique_first[u])];
-      if (cached_[u] != nullptr) {
-        hint_source_[u] = add_rows(cached_[u], static_cast<int>(hint.ids.size()));
+    hint_source_.assign(hint_plan_.unique_count(), 0);
+    for (std::size_t u = 0; u < hint_plan_.unique_count(); ++u) {
+      if (const float* cached = hint_plan_.cached(u)) {
+        hint_source_[u] = add_rows(cached, static_cast<int>(hint_plan_.unique_hint(u).ids.size()));
       } else {
-        hint_source_[u] = -1 - tokens_.layout.sequences[static_cast<std::size_t>(missed_index_[u])].kv_begin;
+        hint_source_[u] = -1 - hint_plan_.computed_row(u);
       }
     }
 
@@ -652,7 +586,7 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
       const int m = static_cast<int>(batch[i].hint.ids.size());
       const int text_begin = text_rows_.at(batch[i].text.get());
       for (int r = 0; r < n; ++r) source_rows_.push_back(text_begin + r);
-      const int hint_begin = hint_source_[static_cast<std::size_t>(groups_.unique_of[i])];
+      const int hint_begin = hint_source_[hint_plan_.unique_of(i)];
       for (int r = 0; r < m; ++r) source_rows_.push_back(hint_begin >= 0 ? hint_begin + r : hint_begin - r);
       full_.add(rows, n + m, n + m, rows);
       last_.add(rows, n + m, n, text_rows);
@@ -680,21 +614,10 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     const std::size_t computed_bytes = static_cast<std::size_t>(missed_rows) * row_bytes;
     const bool download_hints = missed_rows > 0 && hint_cache_.enabled();
     const std::size_t computed_at = cuda::align_up(logit_bytes, cuda::kDeviceAlignment);
-    {
-      ArenaCarver measure_a;
-      ArenaCarver measure_b;
-      carve(measure_a, split_ ? measure_b : measure_a);
-      a.arena().ensure(measure_a.used());
-      a.upload().ensure(ua.bytes());
-      if (split_) {
-        b.arena().ensure(measure_b.used());
-        b.upload().ensure(ub.bytes());
-      }
-      b.download().ensure(computed_at + (download_hints ? computed_bytes : 0));
-    }
-    ArenaCarver arena_a = a.arena().carver();
-    ArenaCarver arena_b = split_ ? b.arena().carver() : ArenaCarver();
-    const CrossBuffers x = carve(arena_a, split_ ? arena_b : arena_a);
+    const CrossBuffers x = carve_measured(a, b, carve);
+    a.upload().ensure(ua.bytes());
+    if (split_) b.upload().ensure(ub.bytes());
+    b.download().ensure(computed_at + (download_hints ? computed_bytes : 0));
 
     // The hint stage for the hints the cache did not hold, on the text GPU.
     {
@@ -731,32 +654,11 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     }
     b.synchronize();
 
-    const auto* logits = reinterpret_cast<const float*>(b.download().data());
-    std::vector<SpanLogits> out(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto& s = last_.sequences[i];
-      auto& result = out[i];
-      result.head.resize(static_cast<std::size_t>(s.q_len));
-      result.tail.resize(static_cast<std::size_t>(s.q_len));
-      for (int r = 0; r < s.q_len; ++r) {
-        const auto row = static_cast<std::size_t>(s.out_begin + r);
-        result.head[static_cast<std::size_t>(r)] = logits[2 * row];
-        result.tail[static_cast<std::size_t>(r)] = logits[2 * row + 1];
-      }
-    }
+    std::vector<SpanLogits> out = split_span_logits(reinterpret_cast<const float*>(b.download().data()), batch);
     if (download_hints) {
-      remember_hints(hints_, reinterpret_cast<const float*>(b.download().data() + computed_at));
+      hint_plan_.remember(reinterpret_cast<const float*>(b.download().data() + computed_at), hidden_, hint_cache_);
     }
     return out;
-  }
-
-  TextStates copy_states(const float* states, int first_row, int rows) const {
-    TextStates s;
-    s.len = rows;
-    s.hidden = hidden_;
-    const float* begin = states + static_cast<std::size_t>(first_row) * static_cast<std::size_t>(hidden_);
-    s.values.assign(begin, begin + static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_));
-    return s;
   }
 
   std::shared_ptr<const cuda::ModelImage> image_;
@@ -774,14 +676,11 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
   DeviceContext* cross_ctx_ = nullptr;         // text_ctx_ or cross_owned_
 
   HintCache hint_cache_;
-  HintGroups groups_;
   // Per-call host scratch, kept to avoid reallocating.
+  HintPlan hint_plan_;
   HostTokens tokens_;
   StagedUpload upload_a_, upload_b_;
   std::vector<HintInput> hints_;
-  std::vector<const float*> cached_;  // per distinct hint: its cached states, or null
-  std::vector<int> missed_;           // distinct hints the hint stage computes in this call
-  std::vector<int> missed_index_;     // per distinct hint: its index in missed_, or -1
   std::vector<int> hint_source_;      // per distinct hint: gather index of its first row
   std::unordered_map<const TextStates*, int> text_rows_;  // distinct text windows: first uploaded row
   std::vector<std::int32_t> source_rows_;
