@@ -203,7 +203,8 @@ class CpuBackend::Impl {
     std::size_t bytes = 0;
     for (const auto& l : text_layers_) bytes += l.packed_bytes();
     for (const auto& l : cross_layers_) bytes += l.packed_bytes();
-    return "cpu " + describe_cpu_precision(options_.precision) + ", " + std::to_string(threads_) + " threads, " +
+    // The precision's note (emulated, 7-bit weights) comes once, with the GEMM it is about.
+    return std::string("cpu ") + precision_name(options_.precision) + ", " + std::to_string(threads_) + " threads, " +
            cpu_isa_summary() + ", gemm " + text_layers_.front().describe() + ", packed layers " + std::to_string(bytes >> 20) +
            " MiB, hint cache " + std::to_string(hint_cache_.entries()) + " entries " +
            std::to_string(hint_cache_.hits()) + " hits " + std::to_string(hint_cache_.misses()) + " misses";
