@@ -11,14 +11,14 @@
 #include "core/error.h"
 #include "engine/cuda/device_context.h"
 #include "engine/cuda/fault_injection.h"
-#include "engine/cuda/staged_upload.h"
 #include "engine/cuda/host/device_recovery.h"
 #include "engine/cuda/host/device_users.h"
+#include "engine/cuda/stage_inputs.h"
+#include "engine/cuda/staged_upload.h"
 #include "engine/hint_cache.h"
 #include "engine/hint_plan.h"
 #include "engine/input_checks.h"
 #include "engine/stage_outputs.h"
-#include "engine/token_rows.h"
 #include "kernels/cuda/classifier_kernels.h"
 #include "kernels/cuda/copy_kernels.h"
 #include "kernels/cuda/cuda_error.h"
@@ -28,84 +28,13 @@ namespace uninlu {
 using cuda::ArenaCarver;
 using cuda::DeviceContext;
 using cuda::DeviceGuard;
-using cuda::GemmType;
+using cuda::HostTokens;
+using cuda::LayoutPieces;
+using cuda::StageBuffers;
 using cuda::StagedUpload;
+using cuda::StagePieces;
 
 namespace {
-
-// The running states of one embedding stage (text windows or hints) and its layers' scratch.
-struct StageBuffers {
-  float* hidden = nullptr;     // [rows, H] fp32
-  void* hidden_low = nullptr;  // [rows, H] gemm type; null for fp32
-  cuda::LayerScratch layer;
-};
-
-StageBuffers carve_stage(ArenaCarver& arena, int rows, const cuda::LayerDims& dims) {
-  StageBuffers b;
-  const std::size_t n = static_cast<std::size_t>(rows) * static_cast<std::size_t>(dims.hidden);
-  b.hidden = arena.take<float>(n);
-  b.hidden_low = dims.type == GemmType::F32 ? nullptr : arena.take_bytes(n * cuda::gemm_type_size(dims.type));
-  b.layer = cuda::carve_layer_scratch(arena, rows, dims);
-  return b;
-}
-
-// An embedding stage's tokens on the host, with their attention layout.
-struct HostTokens : TokenRows {
-  cuda::HostAttentionLayout layout;
-
-  void clear() {
-    TokenRows::clear();
-    layout.clear();
-  }
-  void append(std::span<const std::int32_t> sequence, int position_offset, int token_type) {
-    const int begin = TokenRows::append(sequence, position_offset, token_type);
-    const int n = static_cast<int>(sequence.size());
-    layout.add(begin, n, n, begin);
-  }
-};
-
-// Where an embedding stage's inputs sit in an upload.
-struct StagePieces {
-  StagedUpload::Piece ids = 0, positions = 0, types = 0, sequences = 0, tiles = 0;
-};
-
-StagePieces add_stage_inputs(StagedUpload& up, const HostTokens& t) {
-  StagePieces p;
-  p.ids = up.add(std::span(t.ids));
-  p.positions = up.add(std::span(t.positions));
-  p.types = up.add(std::span(t.types));
-  p.sequences = up.add(std::span(t.layout.sequences));
-  p.tiles = up.add(std::span(t.layout.tiles));
-  return p;
-}
-
-// Bytes the inputs of a stage of `rows` rows take in an upload, at worst (one sequence per row).
-void add_worst_stage_inputs(StagedUpload& up, std::size_t rows) {
-  up.add_bytes(nullptr, rows * sizeof(std::int32_t));
-  up.add_bytes(nullptr, rows * sizeof(std::int32_t));
-  up.add_bytes(nullptr, rows * sizeof(std::int32_t));
-  up.add_bytes(nullptr, rows * sizeof(cuda::AttentionSequence));
-  up.add_bytes(nullptr, rows * sizeof(cuda::AttentionTile));
-}
-
-struct LayoutPieces {
-  StagedUpload::Piece sequences = 0, tiles = 0, residual_rows = 0;
-};
-
-LayoutPieces add_layout(StagedUpload& up, const cuda::HostAttentionLayout& layout) {
-  return {up.add(std::span(layout.sequences)), up.add(std::span(layout.tiles)), up.add(std::span(layout.residual_rows))};
-}
-
-cuda::DeviceAttentionLayout device_layout(const StagedUpload& up, std::byte* base, const LayoutPieces& p,
-                                          const cuda::HostAttentionLayout& layout) {
-  cuda::DeviceAttentionLayout d;
-  d.sequences = up.on_device<cuda::AttentionSequence>(base, p.sequences);
-  d.tiles = up.on_device<cuda::AttentionTile>(base, p.tiles);
-  d.tile_count = static_cast<int>(layout.tiles.size());
-  d.out_rows = layout.out_rows;
-  d.residual_rows = layout.pruned ? up.on_device<std::int32_t>(base, p.residual_rows) : nullptr;
-  return d;
-}
 
 // What a cross call carves from the arena(s). With one GPU both carvers are the same object.
 struct CrossBuffers {
@@ -285,10 +214,10 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     WorstCase w;
     // Text call (and the hint stage alone): on the text GPU.
     StagedUpload stage_up;
-    add_worst_stage_inputs(stage_up, n);
+    cuda::add_worst_stage_inputs(stage_up, n);
     ArenaCarver text_call;
     text_call.take_bytes(stage_up.bytes());
-    carve_stage(text_call, t, dims_);
+    cuda::carve_stage(text_call, t, dims_);
     // Cross call.
     StagedUpload cross_up;
     cross_up.add_bytes(nullptr, n * row_bytes);                                  // uploaded text + cached hint rows
@@ -300,7 +229,7 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     if (split_) {
       cross_b.take_bytes(cross_up.bytes());
       cross_b.take<float>(n * static_cast<std::size_t>(hidden_));  // computed hints copied over
-      carve_stage(cross_b, t, dims_);
+      cuda::carve_stage(cross_b, t, dims_);
       cross_b.take<float>(2 * n);
       w.arena_a = text_call.used();
       w.arena_b = cross_b.used();
@@ -311,8 +240,8 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
       both.add_bytes(nullptr, cross_up.bytes());
       ArenaCarver cross_a;
       cross_a.take_bytes(both.bytes());
-      carve_stage(cross_a, t, dims_);  // hint stage
-      carve_stage(cross_a, t, dims_);  // cross stage
+      cuda::carve_stage(cross_a, t, dims_);  // hint stage
+      cuda::carve_stage(cross_a, t, dims_);  // cross stage
       cross_a.take<float>(2 * n);
       w.arena_a = w.arena_b = std::max(text_call.used(), cross_a.used());
       w.upload_a = w.upload_b = both.bytes();
@@ -455,11 +384,7 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     cuda::embed_tokens(ctx.text().embeddings, up.on_device<std::int32_t>(inputs, p.ids),
                        up.on_device<std::int32_t>(inputs, p.positions), up.on_device<std::int32_t>(inputs, p.types),
                        rows, b.hidden, b.hidden_low, dims_.type, ctx.stream());
-    cuda::DeviceAttentionLayout layout;
-    layout.sequences = up.on_device<cuda::AttentionSequence>(inputs, p.sequences);
-    layout.tiles = up.on_device<cuda::AttentionTile>(inputs, p.tiles);
-    layout.tile_count = static_cast<int>(tokens.layout.tiles.size());
-    layout.out_rows = tokens.layout.out_rows;
+    const cuda::DeviceAttentionLayout layout = cuda::stage_layout(up, inputs, p, tokens);
     for (const auto& layer : ctx.text().layers) {
       cuda::encoder_layer_forward(layer, dims_, b.hidden, b.hidden_low, rows, layout, b.layer, ctx.gemm(),
                                   ctx.stream());
@@ -491,11 +416,11 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     DeviceContext& ctx = *text_ctx_;
     DeviceGuard guard(ctx.device());
     upload_a_.clear();
-    const StagePieces pieces = add_stage_inputs(upload_a_, tokens);
+    const StagePieces pieces = cuda::add_stage_inputs(upload_a_, tokens);
     const std::size_t out_bytes = static_cast<std::size_t>(rows) * static_cast<std::size_t>(hidden_) * sizeof(float);
     const auto [inputs, b] = carve_measured(ctx, ctx, [&](ArenaCarver& arena, ArenaCarver&) {
       auto* in = static_cast<std::byte*>(arena.take_bytes(upload_a_.bytes()));
-      return std::pair(in, carve_stage(arena, rows, dims_));
+      return std::pair(in, cuda::carve_stage(arena, rows, dims_));
     });
     ctx.upload().ensure(upload_a_.bytes());
     ctx.download().ensure(out_bytes);
@@ -548,7 +473,7 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     upload_b_.clear();
     StagedUpload& ua = upload_a_;
     StagedUpload& ub = split_ ? upload_b_ : upload_a_;
-    const StagePieces hint_pieces = add_stage_inputs(ua, tokens_);
+    const StagePieces hint_pieces = cuda::add_stage_inputs(ua, tokens_);
     text_rows_.clear();
     int uploaded_rows = 0;
     std::optional<StagedUpload::Piece> rows_piece;
@@ -596,17 +521,17 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     full_.finish();
     last_.finish();
     const auto source_piece = ub.add(std::span<const std::int32_t>(source_rows_));
-    const LayoutPieces full_pieces = add_layout(ub, full_);
-    const LayoutPieces last_pieces = add_layout(ub, last_);
+    const LayoutPieces full_pieces = cuda::add_layout(ub, full_);
+    const LayoutPieces last_pieces = cuda::add_layout(ub, last_);
 
     const auto carve = [&](ArenaCarver& on_a, ArenaCarver& on_b) {
       CrossBuffers x;
       x.inputs_a = static_cast<std::byte*>(on_a.take_bytes(ua.bytes()));
-      if (missed_rows > 0) x.hint = carve_stage(on_a, missed_rows, dims_);
+      if (missed_rows > 0) x.hint = cuda::carve_stage(on_a, missed_rows, dims_);
       x.inputs_b = split_ ? static_cast<std::byte*>(on_b.take_bytes(ub.bytes())) : x.inputs_a;
       x.computed_hints = split_ && missed_rows > 0 ? on_b.take<float>(static_cast<std::size_t>(missed_rows) * h)
                                                    : x.hint.hidden;
-      x.cross = carve_stage(on_b, rows, dims_);
+      x.cross = cuda::carve_stage(on_b, rows, dims_);
       x.logits = on_b.take<float>(2 * static_cast<std::size_t>(text_rows));
       return x;
     };
@@ -639,8 +564,8 @@ class CudaBackend::Impl final : private cuda::RecoveryHooks {
     cuda::gather_rows(uploaded, x.computed_hints, ub.on_device<std::int32_t>(x.inputs_b, source_piece), rows,
                       hidden_, x.cross.hidden, x.cross.hidden_low, dims_.type, b.stream());
     const auto& layers = b.cross().layers;
-    const cuda::DeviceAttentionLayout full = device_layout(ub, x.inputs_b, full_pieces, full_);
-    const cuda::DeviceAttentionLayout last = device_layout(ub, x.inputs_b, last_pieces, last_);
+    const cuda::DeviceAttentionLayout full = cuda::device_layout(ub, x.inputs_b, full_pieces, full_);
+    const cuda::DeviceAttentionLayout last = cuda::device_layout(ub, x.inputs_b, last_pieces, last_);
     for (std::size_t l = 0; l < layers.size(); ++l) {
       cuda::encoder_layer_forward(layers[l], dims_, x.cross.hidden, x.cross.hidden_low, rows,
                                   l + 1 == layers.size() ? last : full, x.cross.layer, b.gemm(), b.stream());
