@@ -19,6 +19,7 @@
 #include "engine/input_checks.h"
 #include "engine/op_profile.h"
 #include "engine/stage_outputs.h"
+#include "engine/weight_checks.h"
 #include "kernels/cpu/cpu_isa.h"
 #include "kernels/cpu/embedding.h"
 #include "kernels/cpu/gemm.h"
@@ -41,24 +42,6 @@ cpu::GemmPrecision gemm_precision(Precision p) {
   fail(ErrorKind::Usage, "unknown precision");
 }
 
-HostTensor embedding_table(const HostTensor& t, std::int64_t rows, std::int64_t cols, const char* what) {
-  if (t.empty() || t.shape() != std::vector<std::int64_t>{rows, cols}) {
-    fail(ErrorKind::ModelLoad, std::string("embedding table '") + what + "' has shape " +
-                                   (t.empty() ? std::string("(missing)") : t.shape_string()) + ", the config says " +
-                                   shape_string({rows, cols}));
-  }
-  return t.dtype() == DType::F32 ? t : t.to_f32();
-}
-
-HostTensor vector_f32(const HostTensor& t, std::int64_t size, const char* what) {
-  if (t.empty() || t.shape() != std::vector<std::int64_t>{size}) {
-    fail(ErrorKind::ModelLoad, std::string("weight '") + what + "' has shape " +
-                                   (t.empty() ? std::string("(missing)") : t.shape_string()) + ", expected [" +
-                                   std::to_string(size) + "]");
-  }
-  return t.dtype() == DType::F32 ? t : t.to_f32();
-}
-
 }  // namespace
 
 class CpuBackend::Impl {
@@ -76,23 +59,13 @@ class CpuBackend::Impl {
            "cpu backend: threads must be 0 (all cores) or positive, got " + std::to_string(options.threads));
     }
     const auto precision = gemm_precision(options.precision);
-    if (config.type_vocab_size < 2) {
-      fail(ErrorKind::ModelLoad,
-           "type_vocab_size is " + std::to_string(config.type_vocab_size) + ": the hint stage needs token type 1");
-    }
-    if (static_cast<int>(weights.text_layers.size()) != config.text_layers() ||
-        static_cast<int>(weights.cross_layers.size()) != config.cross_layers || config.cross_layers < 1) {
-      fail(ErrorKind::ModelLoad, "the weights have " + std::to_string(weights.text_layers.size()) + " text and " +
-                                     std::to_string(weights.cross_layers.size()) + " cross layers; the config says " +
-                                     std::to_string(config.text_layers()) + " and " +
-                                     std::to_string(config.cross_layers) + " (at least 1)");
-    }
+    check_siamese_layers(config, weights);
     const auto& e = weights.embeddings;
-    word_ = embedding_table(e.word, vocab_, hidden_, "word_embeddings");
-    position_ = embedding_table(e.position, max_positions_, hidden_, "position_embeddings");
-    token_type_ = embedding_table(e.token_type, config.type_vocab_size, hidden_, "token_type_embeddings");
-    norm_gamma_ = vector_f32(e.norm.gamma, hidden_, "embeddings.LayerNorm.weight");
-    norm_beta_ = vector_f32(e.norm.beta, hidden_, "embeddings.LayerNorm.bias");
+    word_ = checked_f32(e.word, {vocab_, hidden_}, "embeddings.word_embeddings.weight");
+    position_ = checked_f32(e.position, {max_positions_, hidden_}, "embeddings.position_embeddings.weight");
+    token_type_ = checked_f32(e.token_type, {config.type_vocab_size, hidden_}, "embeddings.token_type_embeddings.weight");
+    norm_gamma_ = checked_f32(e.norm.gamma, {hidden_}, "embeddings.LayerNorm.weight");
+    norm_beta_ = checked_f32(e.norm.beta, {hidden_}, "embeddings.LayerNorm.bias");
     eps_ = config.layer_norm_eps;
 
     const auto library = cpu::GemmLibrary::OneDnn;
@@ -108,9 +81,8 @@ class CpuBackend::Impl {
     float classifier_bias[2];
     const LinearWeights* heads[] = {&weights.head, &weights.tail};
     for (std::size_t i = 0; i < 2; ++i) {
-      const HostTensor w =
-          embedding_table(heads[i]->weight, 1, hidden_, i == 0 ? "head_clsf.weight" : "tail_clsf.weight");
-      const HostTensor b = vector_f32(heads[i]->bias, 1, i == 0 ? "head_clsf.bias" : "tail_clsf.bias");
+      const HostTensor w = checked_f32(heads[i]->weight, {1, hidden_}, i == 0 ? "head_clsf.weight" : "tail_clsf.weight");
+      const HostTensor b = checked_f32(heads[i]->bias, {1}, i == 0 ? "head_clsf.bias" : "tail_clsf.bias");
       std::memcpy(classifier.data() + i * static_cast<std::size_t>(hidden_), w.data<float>(),
                   static_cast<std::size_t>(hidden_) * sizeof(float));
       classifier_bias[i] = b.data<float>()[0];

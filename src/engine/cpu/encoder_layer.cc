@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "engine/weight_checks.h"
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/int8_epilogue.h"
@@ -16,15 +17,6 @@
 
 namespace uninlu {
 namespace {
-
-HostTensor checked_f32(const HostTensor& t, std::vector<std::int64_t> shape, const char* what) {
-  if (t.empty() || t.shape() != shape) {
-    fail(ErrorKind::ModelLoad, std::string("encoder layer weight '") + what + "' has shape " +
-                                   (t.empty() ? std::string("(missing)") : t.shape_string()) + ", expected " +
-                                   shape_string(shape));
-  }
-  return t.dtype() == DType::F32 ? t : t.to_f32();
-}
 
 std::unique_ptr<cpu::Linear> pack(const LinearWeights& w, int out, int in, bool with_bias, const char* what,
                                   cpu::GemmLibrary library, cpu::GemmPrecision precision,
