@@ -37,6 +37,7 @@ if [[ ! -x $binary ]]; then
   exit 2
 fi
 "$python" "$repo/tests/integration/test_http.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
+"$python" "$repo/tests/integration/test_v2.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
 # HTTPS: a test CA made with the openssl CLI; `uninlu bench` over https when the real binary is built.
 bench=()
 if [[ -x $build/src/cli/uninlu ]]; then bench=(--uninlu "$build/src/cli/uninlu"); fi
