@@ -94,8 +94,7 @@ Tensor read_input(const Json& input, std::size_t index) {
   std::size_t elements = 1;
   for (const Json& dim : *shape) {
     const bool non_negative = dim.is_number_unsigned() || (dim.is_number_integer() && dim.get<long long>() >= 0);
-    if (!non_negative)
-      invalid(label + ": shape dimensions must be non-negative integers, not " + dim.dump());
+    if (!non_negative) invalid(label + ": shape dimensions must be non-negative integers, not " + dim.dump());
     const auto d = dim.get<unsigned long long>();
     if (d != 0 && elements > std::numeric_limits<std::size_t>::max() / d) invalid(label + ": shape is too large");
     elements *= static_cast<std::size_t>(d);
@@ -108,7 +107,8 @@ Tensor read_input(const Json& input, std::size_t index) {
   if (params != input.end() && !params->is_null()) {
     check_parameters(*params, label + " parameters");
     if (params->contains("binary_data_size")) {
-      invalid(label + ": binary tensor data (binary_data_size) is not supported; send the elements as JSON in \"data\"");
+      invalid(label +
+              ": binary tensor data (binary_data_size) is not supported; send the elements as JSON in \"data\"");
     }
   }
   const auto data = input.find("data");
@@ -150,7 +150,8 @@ void check_requested_outputs(const Json& outputs) {
     if (!output.is_object() || !output.contains("name") || !output["name"].is_string())
       invalid(where + " must be an object with a string \"name\"");
     if (output["name"] != "result") {
-      invalid(where + ": unknown output \"" + output["name"].get<std::string>() + "\"; the model's output is \"result\"");
+      invalid(where + ": unknown output \"" + output["name"].get<std::string>() +
+              "\"; the model's output is \"result\"");
     }
     // binary_data and the like are accepted and answered as JSON, which every client reads.
     if (output.contains("parameters") && !output["parameters"].is_null())
@@ -221,7 +222,8 @@ V2InferRequest parse_v2_infer_request(const Json& body, std::size_t max_items) {
   }
   const auto inputs = body.find("inputs");
   if (inputs == body.end() || !inputs->is_array()) {
-    invalid(R"(missing "inputs": an array of tensors, "text" and "schema" (BYTES) and optionally "output_all_prefix" (BOOL))");
+    invalid(
+        R"(missing "inputs": an array of tensors, "text" and "schema" (BYTES) and optionally "output_all_prefix" (BOOL))");
   }
   std::optional<Tensor> text;
   std::optional<Tensor> schema;
@@ -254,8 +256,8 @@ V2InferRequest parse_v2_infer_request(const Json& body, std::size_t max_items) {
   if (all_prefix) {
     if (all_prefix->elements != 1) invalid("input \"output_all_prefix\" must have shape [1]");
     const Json& flag = *all_prefix->data[0];
-    if (!flag.is_boolean()) invalid("input \"output_all_prefix\": the element must be true or false, not " +
-                                    json_type_name(flag));
+    if (!flag.is_boolean())
+      invalid("input \"output_all_prefix\": the element must be true or false, not " + json_type_name(flag));
     request.output_all_prefix = flag.get<bool>();
   }
   return request;
@@ -277,10 +279,8 @@ Json v2_infer_response(const V2Model& model, const std::optional<std::string>& i
   j["model_name"] = model.name;
   j["model_version"] = model.version;
   if (id) j["id"] = *id;
-  j["outputs"] = Json::array({Json{{"name", "result"},
-                                   {"shape", Json::array({results.size()})},
-                                   {"datatype", "BYTES"},
-                                   {"data", std::move(data)}}});
+  j["outputs"] = Json::array({Json{
+      {"name", "result"}, {"shape", Json::array({results.size()})}, {"datatype", "BYTES"}, {"data", std::move(data)}}});
   return j;
 }
 

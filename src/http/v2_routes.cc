@@ -121,7 +121,8 @@ void model_route(Service& service, const V2Model& model, std::size_t max_items, 
   const bool post = path->action == V2ModelPath::Action::Infer;
   const bool method_ok = post ? http.method == "POST" : (http.method == "GET" || http.method == "HEAD");
   if (!method_ok) {
-    HttpResponse response = v2_error(405, http.path + " does not accept " + http.method + "; use " + (post ? "POST" : "GET"));
+    HttpResponse response =
+        v2_error(405, http.path + " does not accept " + http.method + "; use " + (post ? "POST" : "GET"));
     response.headers.emplace_back("Allow", post ? "POST" : "GET, HEAD");
     exchange.respond(std::move(response));
     return;
@@ -152,7 +153,8 @@ void install_v2_routes(Router& router, Service& service, V2RouteOptions options)
   const std::size_t max_items = options.max_batch_items;
   Handler handler = [&service, model, max_items](Exchange& e) { model_route(service, *model, max_items, e); };
 
-  router.add("GET", "/v2", [](Exchange& e) { e.respond(json_response(200, v2_server_metadata(UNINLU_VERSION_STRING))); });
+  router.add("GET", "/v2",
+             [](Exchange& e) { e.respond(json_response(200, v2_server_metadata(UNINLU_VERSION_STRING))); });
   // The served model's own paths, so that metrics label them by route; any other model name or version
   // reaches the prefix routes below, which answer 404 (or 405) with the protocol's error object.
   const std::string base = "/v2/models/" + model->name;

@@ -3,6 +3,7 @@
 #include "http/openapi_route.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace uninlu {

@@ -17,7 +17,8 @@ Json bytes(std::string name, Json shape, Json data) {
 }
 
 Json two_texts_one_schema() {
-  return request_with(Json::array({bytes("text", {2}, {"张三在北京", "李四"}), bytes("schema", {1}, {R"({"人物": null})"})}));
+  return request_with(
+      Json::array({bytes("text", {2}, {"张三在北京", "李四"}), bytes("schema", {1}, {R"({"人物": null})"})}));
 }
 
 // Runs the parser and returns the error it threw; fails the test when it threw none.
@@ -49,9 +50,9 @@ TEST(V2Protocol, OneSchemaServesEveryText) {
 }
 
 TEST(V2Protocol, SchemaPerTextAndFlagAndId) {
-  Json body = request_with(Json::array(
-      {bytes("text", {2}, {"a", "b"}), bytes("schema", {2}, {R"({"x": null})", R"({"y": null})"}),
-       Json{{"name", "output_all_prefix"}, {"shape", {1}}, {"datatype", "BOOL"}, {"data", {true}}}}));
+  Json body = request_with(
+      Json::array({bytes("text", {2}, {"a", "b"}), bytes("schema", {2}, {R"({"x": null})", R"({"y": null})"}),
+                   Json{{"name", "output_all_prefix"}, {"shape", {1}}, {"datatype", "BOOL"}, {"data", {true}}}}));
   body["id"] = "42";
   body["parameters"] = Json{{"priority", 1}, {"note", "x"}, {"binary_data_output", false}};
   body["outputs"] = Json::array({Json{{"name", "result"}, {"parameters", {{"binary_data", true}}}}});
@@ -64,8 +65,8 @@ TEST(V2Protocol, SchemaPerTextAndFlagAndId) {
 }
 
 TEST(V2Protocol, NestedDataIsReadRowMajor) {
-  const Json body = request_with(
-      Json::array({bytes("text", {2, 2}, Json::parse(R"([["a", "b"], ["c", "d"]])")), bytes("schema", Json::array(), {"{}"})}));
+  const Json body = request_with(Json::array(
+      {bytes("text", {2, 2}, Json::parse(R"([["a", "b"], ["c", "d"]])")), bytes("schema", Json::array(), {"{}"})}));
   const V2InferRequest r = parse_v2_infer_request(body, 64);
   ASSERT_EQ(r.texts, (std::vector<std::string>{"a", "b", "c", "d"}));
 }
@@ -140,8 +141,9 @@ TEST(V2Protocol, Answers) {
   EXPECT_EQ(v2_server_metadata("1.2.3"), Json::parse(R"({"name": "uninlu", "version": "1.2.3", "extensions": []})"));
   EXPECT_EQ(v2_model_ready(model, false), Json::parse(R"({"name": "uninlu", "ready": false})"));
 
-  const std::vector<Json> results = {Json::parse(R"({"output": [[{"type": "人物", "span": "张三", "offset": [0, 2]}]]})"),
-                                     Json::parse(R"({"output": [[]]})")};
+  const std::vector<Json> results = {
+      Json::parse(R"({"output": [[{"type": "人物", "span": "张三", "offset": [0, 2]}]]})"),
+      Json::parse(R"({"output": [[]]})")};
   const Json answer = v2_infer_response(model, std::string("42"), results);
   EXPECT_EQ(answer["model_name"], "uninlu");
   EXPECT_EQ(answer["model_version"], "1");

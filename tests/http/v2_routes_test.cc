@@ -53,11 +53,12 @@ class V2RoutesTest : public ::testing::Test {
   }
 
   static std::string infer_body(const Json& texts, const Json& schemas) {
-    return Json{{"id", "7"},
-                {"inputs", Json::array({Json{{"name", "text"}, {"shape", {texts.size()}}, {"datatype", "BYTES"},
-                                             {"data", texts}},
-                                        Json{{"name", "schema"}, {"shape", {schemas.size()}}, {"datatype", "BYTES"},
-                                             {"data", schemas}}})}}
+    return Json{
+        {"id", "7"},
+        {"inputs",
+         Json::array(
+             {Json{{"name", "text"}, {"shape", {texts.size()}}, {"datatype", "BYTES"}, {"data", texts}},
+              Json{{"name", "schema"}, {"shape", {schemas.size()}}, {"datatype", "BYTES"}, {"data", schemas}}})}}
         .dump();
   }
 
@@ -123,8 +124,8 @@ TEST_F(V2RoutesTest, Errors) {
   expect_v2_error(call("POST", "/v2/models/uie/infer", "{"), 400, "malformed JSON");
   expect_v2_error(call("POST", "/v2/models/uie/infer", "{}"), 400, "missing \"inputs\"");
   expect_v2_error(call("POST", "/v2/models/uie/infer", infer_body({"a", "b", "c", "d"}, {"{}"})), 413, "at most 3");
-  const HttpResponse wrong_method = call("GET", "/v2/models/uie/versions/9/infer");
-  expect_v2_error(wrong_method, 404, "no version");
+  // The model and version are checked before the method: GET on another version's infer is a 404.
+  expect_v2_error(call("GET", "/v2/models/uie/versions/9/infer"), 404, "no version");
   EXPECT_EQ(call("GET", "/v2/models/uie/infer").status, 405);
   EXPECT_TRUE(service.received().empty());
 }
