@@ -14,6 +14,7 @@ build_packages=(
 )
 test_packages=(
   python3 python3-torch python3-numpy python3-yaml  # reference implementation, fixtures, goldens, k8s checks
+  python3-jsonschema                                # the KServe manifests against KServe's CRD schemas
   chromium fonts-wqy-microhei                       # web page end-to-end test (and readable screenshots)
   nginx python3-locust wrk curl jq shellcheck procps psmisc iproute2
   openssl                                           # the TLS tests make their CA and certificates with it

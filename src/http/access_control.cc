@@ -17,7 +17,9 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 RouteClass classify(std::string_view path) {
   if (path == "/api/fallback" || path == "/api/restore") return RouteClass::Admin;
   if (path == "/health" || path == "/metrics" || starts_with(path, "/v2/health/")) return RouteClass::Probe;
-  if (starts_with(path, "/api/") || path == "/info") return RouteClass::Protected;
+  // The v2 model routes serve predictions and metadata, as /api/predict and /info do.
+  if (starts_with(path, "/api/") || path == "/info" || path == "/v2" || starts_with(path, "/v2/models/"))
+    return RouteClass::Protected;
   return RouteClass::Open;
 }
 

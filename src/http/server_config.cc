@@ -180,6 +180,9 @@ const std::vector<Field>& fields() {
     {"model_path", "--model,--model-path,--model_path", Kind::String,
      "model directory (default: $UNINLU_MODEL, then the installed model)",
      [](ServerConfig& c, const Value& v) { c.service.model_path = v.string(false); }},
+    {"model_name", "--model-name", Kind::String,
+     "the model's name in the v2 routes /v2/models/{name} (default: the model directory's name)",
+     [](ServerConfig& c, const Value& v) { c.http.model_name = v.string(false); }},
     {"device", "--device", Kind::String, R"(devices: "auto", "cpu", "cuda:0" or "cuda:0,1")",
      [](ServerConfig& c, const Value& v) { c.service.device = parse_device(v); }},
     {"batch_size", "--max_batch_size,--max-batch-size,--batch-size", Kind::Integer,
@@ -325,6 +328,15 @@ int HttpOptions::resolved_io_threads() const {
   return std::clamp(cores / 2, 1, 4);
 }
 
+std::string model_name_of(const std::string& model_path) {
+  // "/srv/models/uninlu/" names "uninlu": the last non-empty part of the path.
+  const std::string name = std::filesystem::path(model_path).lexically_normal().parent_path().filename().string();
+  const std::string last = std::filesystem::path(model_path).filename().string();
+  if (!last.empty() && last != "." && last != "..") return last;
+  if (!name.empty() && name != "." && name != "..") return name;
+  return "uninlu";
+}
+
 std::string default_model_dir() {
   if (const char* env = std::getenv("UNINLU_MODEL"); env != nullptr && *env != '\0') return env;
   namespace fs = std::filesystem;
@@ -437,6 +449,7 @@ void finalize_server_config(ServerConfig& config) {
     config.service.model_path = default_model_dir();
     config.model_path_from_default = true;
   }
+  if (config.http.model_name.empty()) config.http.model_name = model_name_of(config.service.model_path);
   if (config.gpu_precision) {
     config.service.gpu_precision = *config.gpu_precision;
   } else if (config.use_amp.has_value() && !*config.use_amp) {
@@ -477,6 +490,7 @@ Json http_options_json(const HttpOptions& o) {
   j["tls"] = o.tls_enabled();
   j["tls_cert"] = o.tls_cert;  // the paths, not the key
   j["tls_key"] = o.tls_key;
+  j["model_name"] = o.model_name;
   return j;
 }
 

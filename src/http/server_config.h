@@ -40,6 +40,7 @@ struct HttpOptions {
   std::vector<std::string> cors_allow_origins;         // empty: no CORS headers; "*": any origin
   std::string tls_cert;                                // PEM chain, the server's own first; with tls_key: HTTPS
   std::string tls_key;                                 // PEM private key, unencrypted; both re-read on SIGHUP
+  std::string model_name;                              // in /v2/models/{name}; default: the model directory's name
 
   bool tls_enabled() const noexcept { return !tls_cert.empty(); }
 
@@ -65,6 +66,10 @@ struct ServerConfig {
 // <dir of the executable>/../share/uninlu/model and the source tree's models/uninlu-cluener (returned
 // even when missing, so that the loading error names it).
 std::string default_model_dir();
+
+// The v2 model name a model directory gets: its last path component ("/srv/models/uninlu/" → "uninlu"),
+// or "uninlu" when the path has none ("/", ".").
+std::string model_name_of(const std::string& model_path);
 
 // Applies a parsed config.json to `config`. `source` names the file in messages.
 void apply_config_json(const nlohmann::ordered_json& file, std::string_view source, ServerConfig& config);

@@ -4,7 +4,7 @@
 #
 #   tests/deploy/run.sh <build-dir> [--full-docker] [TEST ...]
 #
-#   TEST: shellcheck nginx_config k8s dockerfile download_model manage_service nginx_failover
+#   TEST: shellcheck nginx_config k8s kserve dockerfile download_model manage_service nginx_failover
 #         (default: all, in that order; about 1-2 minutes in all)
 #         opt-in, on the real Docker daemon (CI runs them as a stage of their own):
 #         docker_image (builds and runs the CPU image: ~10 min cold), manage_container
@@ -30,13 +30,13 @@ selected=()
 for a in "$@"; do
   case $a in
     --full-docker) full_docker=(--full) ;;
-    shellcheck | nginx_config | k8s | dockerfile | download_model | manage_service | nginx_failover) selected+=("$a") ;;
+    shellcheck | nginx_config | k8s | kserve | dockerfile | download_model | manage_service | nginx_failover) selected+=("$a") ;;
     docker_image | manage_container) selected+=("$a") ;;
     *) echo "error: unknown argument '$a'" >&2; exit 2 ;;
   esac
 done
 [[ ${#selected[@]} -gt 0 ]] ||
-  selected=(shellcheck nginx_config k8s dockerfile download_model manage_service nginx_failover)
+  selected=(shellcheck nginx_config k8s kserve dockerfile download_model manage_service nginx_failover)
 
 passed=0
 failed=0
@@ -47,6 +47,7 @@ for name in "${selected[@]}"; do
     shellcheck) cmd=("$here/shellcheck.sh") ;;
     nginx_config) cmd=("$here/nginx_config_test.sh") ;;
     k8s) cmd=("$here/k8s_test.sh" "$build") ;;
+    kserve) cmd=("$here/kserve_test.sh" "$build") ;;
     dockerfile) cmd=("$here/dockerfile_test.sh" "$build" "${full_docker[@]+"${full_docker[@]}"}") ;;
     download_model) cmd=("$here/download_model_test.sh" "$build") ;;
     manage_service) cmd=("$here/manage_service_test.sh" "$build") ;;

@@ -37,11 +37,15 @@ if [[ ! -x $binary ]]; then
   exit 2
 fi
 "$python" "$repo/tests/integration/test_http.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
+"$python" "$repo/tests/integration/test_v2.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
 # HTTPS: a test CA made with the openssl CLI; `uninlu bench` over https when the real binary is built.
 bench=()
 if [[ -x $build/src/cli/uninlu ]]; then bench=(--uninlu "$build/src/cli/uninlu"); fi
 "$python" "$repo/tests/integration/test_tls.py" --binary "$binary" --model "$model" "${fake[@]}" "${bench[@]}" "$@"
 if [[ ${#fake[@]} -eq 0 ]]; then
+  # The OpenAPI document: valid OpenAPI 3.1 (npm validator), and its examples replayed on the bundled model.
+  "$repo/tests/openapi/run.sh"
+  "$python" "$repo/tests/integration/test_openapi.py" --binary "$binary" "$@"
   # 200 concurrent clients get exactly what `uninlu predict` gives (needs the real model and binary).
   "$python" "$repo/tests/integration/test_consistency.py" --binary "$binary" --model "$model" "$@"
 fi

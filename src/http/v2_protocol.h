@@ -1,0 +1,69 @@
+#pragma once
+// The Open Inference Protocol (KServe v2) for the one model this server runs: path parsing, the infer
+// request checked into plain structs, and the metadata and infer answers built as JSON. No HTTP or
+// Service here, so that the REST routes (v2_routes.h) and a later gRPC front end share it; a model
+// registry would hand these functions a different V2Model per name.
+// Spec: github.com/kserve/open-inference-protocol, specification/protocol/inference_rest.md.
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "serving/service.h"
+
+namespace uninlu {
+
+inline constexpr std::string_view kV2ModelVersion = "1";  // the one version a model has
+
+struct V2Model {
+  std::string name;  // as in /v2/models/{name}
+  std::string version{kV2ModelVersion};
+};
+
+// GET /v2: {"name", "version", "extensions"}.
+nlohmann::ordered_json v2_server_metadata(std::string_view server_version);
+
+// GET /v2/models/{name}: name, versions, platform, and the tensors: inputs text BYTES [-1], schema
+// BYTES [-1] (N, or 1 for all texts), output_all_prefix BOOL [1] (optional); output result BYTES [-1].
+nlohmann::ordered_json v2_model_metadata(const V2Model& model);
+
+// GET /v2/models/{name}/ready.
+nlohmann::ordered_json v2_model_ready(const V2Model& model, bool ready);
+
+// What a path under /v2/models/ asks for. Segments are percent-decoded.
+struct V2ModelPath {
+  enum class Action { Metadata, Ready, Infer };
+  std::string model;
+  std::optional<std::string> version;  // set for /versions/{version}/...
+  Action action = Action::Metadata;
+};
+// nullopt: not a model route of the protocol (e.g. /v2/models/m/unknown): the caller answers 404.
+std::optional<V2ModelPath> parse_v2_model_path(std::string_view path);
+
+// An infer request after its checks: N texts, their schemas (N, or 1 shared by all), the flag.
+struct V2InferRequest {
+  std::optional<std::string> id;  // echoed in the answer
+  std::vector<std::string> texts;
+  std::vector<std::string> schemas;  // each a JSON object as text, as /api/predict takes a string schema
+  bool output_all_prefix = false;
+};
+
+// Checks the body of POST .../infer: Error(InvalidInput) naming the tensor and what is wrong (unknown
+// or missing input, datatype, shape against data, element types, binary data); Error(LimitExceeded)
+// for more than `max_items` texts.
+V2InferRequest parse_v2_infer_request(const nlohmann::ordered_json& body, std::size_t max_items);
+
+// Text i as /api/predict would take it; `request_id` names it in logs.
+PredictRequest v2_predict_request(const V2InferRequest& request, std::size_t i, std::string request_id);
+
+// The answer: model_name, model_version, id (when the request had one) and the output tensor "result",
+// BYTES [N], each element the JSON text of /api/predict's "result" for that text.
+nlohmann::ordered_json v2_infer_response(const V2Model& model, const std::optional<std::string>& id,
+                                         const std::vector<nlohmann::ordered_json>& results);
+
+// The protocol's error object: {"error": message}.
+nlohmann::ordered_json v2_error_body(std::string_view message);
+
+}  // namespace uninlu

@@ -1,0 +1,172 @@
+#include "http/v2_routes.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "http/json_response.h"
+#include "http/predict_request.h"
+#include "http/v2_protocol.h"
+
+#ifndef UNINLU_VERSION_STRING
+#define UNINLU_VERSION_STRING "0"
+#endif
+
+namespace uninlu {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+HttpResponse v2_error(int status, std::string_view message) {
+  HttpResponse response = json_response(status, v2_error_body(message));
+  if (status == 429) response.headers.emplace_back("Retry-After", "1");  // as /api/predict's 429
+  return response;
+}
+
+HttpResponse v2_error(ErrorKind kind, std::string_view message) { return v2_error(http_status(kind), message); }
+
+// The answers of N predictions, collected in order; the exchange is answered when the last one is in.
+// One failed text fails the request (the protocol has no per-element errors): the first by index.
+class InferState {
+ public:
+  InferState(V2Model model, std::optional<std::string> id, std::size_t n, Respond respond)
+      : model_(std::move(model)), id_(std::move(id)), results_(n), remaining_(n + 1), respond_(std::move(respond)) {}
+
+  void complete(std::size_t i, PredictOutcome outcome) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (outcome.result) {
+        results_[i] = std::move(outcome.result->output);
+      } else if (!error_ || i < error_index_) {
+        error_ = outcome.error.value_or(Error(ErrorKind::Internal, "the prediction finished without a result (a bug)"));
+        error_index_ = i;
+      }
+    }
+    release();
+  }
+
+  // The submitting loop holds one share, so that the answer cannot go while texts are still queued.
+  void release() {
+    {
+      const std::lock_guard lock(mutex_);
+      if (--remaining_ != 0) return;
+    }
+    if (error_) {
+      const std::string where = results_.size() > 1 ? "text " + std::to_string(error_index_) + ": " : "";
+      respond_(v2_error(error_->kind(), where + error_->what()));
+    } else {
+      respond_(json_response(200, v2_infer_response(model_, id_, results_)));
+    }
+  }
+
+ private:
+  V2Model model_;
+  std::optional<std::string> id_;
+  std::mutex mutex_;
+  std::vector<Json> results_;
+  std::optional<Error> error_;
+  std::size_t error_index_ = 0;
+  std::size_t remaining_;
+  Respond respond_;
+};
+
+void infer(Service& service, const V2Model& model, std::size_t max_items, Exchange& exchange) {
+  const HttpRequest& http = exchange.request;
+  if (auto problem = unsupported_content_type(http.content_type)) {
+    exchange.respond(v2_error(415, *problem));
+    return;
+  }
+  try {
+    const V2InferRequest request = parse_v2_infer_request(parse_json_body(http.body), max_items);
+    const std::size_t n = request.texts.size();
+    auto state = std::make_shared<InferState>(model, request.id, n, exchange.respond);
+    for (std::size_t i = 0; i < n; ++i) {
+      try {
+        PredictRequest one = v2_predict_request(request, i, http.request_id + "." + std::to_string(i));
+        exchange.track(service.predict(std::move(one), exchange.deadline,
+                                       [state, i](PredictOutcome outcome) { state->complete(i, std::move(outcome)); }));
+      } catch (const Error& e) {
+        state->complete(i, PredictOutcome{std::nullopt, e});
+      } catch (const std::exception& e) {
+        state->complete(i, PredictOutcome{std::nullopt, Error(ErrorKind::Internal, std::string("a bug: ") + e.what())});
+      }
+    }
+    state->release();
+  } catch (const Error& e) {
+    exchange.respond(v2_error(e.kind(), e.what()));
+  } catch (const std::exception& e) {
+    exchange.respond(v2_error(500, std::string("internal error (a bug; please report it): ") + e.what()));
+  }
+}
+
+void model_route(Service& service, const V2Model& model, std::size_t max_items, Exchange& exchange) {
+  const HttpRequest& http = exchange.request;
+  const std::optional<V2ModelPath> path = parse_v2_model_path(http.path);
+  if (!path) {
+    exchange.respond(v2_error(404, "no route for " + http.path +
+                                       " (v2 model routes: /v2/models/{name}[/versions/{version}][/ready|/infer])"));
+    return;
+  }
+  if (path->model != model.name) {
+    exchange.respond(v2_error(404, "unknown model \"" + path->model + "\"; this server serves \"" + model.name + "\""));
+    return;
+  }
+  if (path->version && *path->version != model.version) {
+    exchange.respond(v2_error(404, "model \"" + model.name + "\" has no version \"" + *path->version +
+                                       "\"; its versions are [\"" + model.version + "\"]"));
+    return;
+  }
+  const bool post = path->action == V2ModelPath::Action::Infer;
+  const bool method_ok = post ? http.method == "POST" : (http.method == "GET" || http.method == "HEAD");
+  if (!method_ok) {
+    HttpResponse response =
+        v2_error(405, http.path + " does not accept " + http.method + "; use " + (post ? "POST" : "GET"));
+    response.headers.emplace_back("Allow", post ? "POST" : "GET, HEAD");
+    exchange.respond(std::move(response));
+    return;
+  }
+  try {
+    switch (path->action) {
+      case V2ModelPath::Action::Metadata:
+        exchange.respond(json_response(200, v2_model_metadata(model)));
+        return;
+      case V2ModelPath::Action::Ready: {
+        const bool ready = service.ready();
+        exchange.respond(json_response(ready ? 200 : 503, v2_model_ready(model, ready)));
+        return;
+      }
+      case V2ModelPath::Action::Infer:
+        infer(service, model, max_items, exchange);
+        return;
+    }
+  } catch (const std::exception& e) {
+    exchange.respond(v2_error(500, std::string("internal error (a bug; please report it): ") + e.what()));
+  }
+}
+
+}  // namespace
+
+void install_v2_routes(Router& router, Service& service, V2RouteOptions options) {
+  auto model = std::make_shared<const V2Model>(V2Model{options.model_name});
+  const std::size_t max_items = options.max_batch_items;
+  Handler handler = [&service, model, max_items](Exchange& e) { model_route(service, *model, max_items, e); };
+
+  router.add("GET", "/v2",
+             [](Exchange& e) { e.respond(json_response(200, v2_server_metadata(UNINLU_VERSION_STRING))); });
+  // The served model's own paths, so that metrics label them by route; any other model name or version
+  // reaches the prefix routes below, which answer 404 (or 405) with the protocol's error object.
+  const std::string base = "/v2/models/" + model->name;
+  const std::string versioned = base + "/versions/" + model->version;
+  for (const auto& [path, label] : {std::pair{base, std::string("/v2/models/{model}")},
+                                    std::pair{versioned, std::string("/v2/models/{model}/versions/{version}")}}) {
+    router.add("GET", path, handler, label);
+    router.add("GET", path + "/ready", handler, label + "/ready");
+    router.add("POST", path + "/infer", handler, label + "/infer");
+  }
+  router.add("GET", "/v2/models/*", handler, "/v2/models/{other}");
+  router.add("POST", "/v2/models/*", handler, "/v2/models/{other}");
+}
+
+}  // namespace uninlu
