@@ -127,12 +127,12 @@ std::chrono::milliseconds milliseconds(const Value& v) {
 
 std::size_t count(const Value& v, long long max) { return static_cast<std::size_t>(v.integer(1, max)); }
 
-// "auto", "cpu", "cuda" (the first GPU), "cuda:N" or "cuda:N,M,..." (several GPUs).
+// "auto", "cpu", "cuda" (the first GPU), "cuda:N" or "cuda:N,M,..." (several GPUs); "null" (benchmarking).
 std::string parse_device(const Value& v) {
   std::string device = v.string(false);
   std::transform(device.begin(), device.end(), device.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (device == "auto" || device == "cpu") return device;
+  if (device == "auto" || device == "cpu" || device == "null") return device;
   if (device == "cuda") return "cuda:0";
   constexpr std::string_view cuda = "cuda:";
   bool ok = device.size() > cuda.size() && device.compare(0, cuda.size(), cuda) == 0;
@@ -180,7 +180,7 @@ const std::vector<Field>& fields() {
     {"model_path", "--model,--model-path,--model_path", Kind::String,
      "model directory (default: $UNINLU_MODEL, then the installed model)",
      [](ServerConfig& c, const Value& v) { c.service.model_path = v.string(false); }},
-    {"device", "--device", Kind::String, R"(devices: "auto", "cpu", "cuda:0" or "cuda:0,1")",
+    {"device", "--device", Kind::String, R"(devices: "auto", "cpu", "cuda:0" or "cuda:0,1"; "null": benchmarking only)",
      [](ServerConfig& c, const Value& v) { c.service.device = parse_device(v); }},
     {"batch_size", "--max_batch_size,--max-batch-size,--batch-size", Kind::Integer,
      "most requests in one device batch",
