@@ -14,6 +14,10 @@ void append_json_string(std::string& out, std::string_view s) {
     out += nlohmann::ordered_json(std::string(s)).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     return;
   }
+  append_valid_json_string(out, s);
+}
+
+void append_valid_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   std::size_t run = 0;  // start of the bytes not yet copied
@@ -51,9 +55,9 @@ void append_chain_json(std::string& out, const ResultChain& chain) {
   for (std::size_t i = 0; i < chain.size(); ++i) {
     if (i > 0) out.push_back(',');
     out += "{\"type\":";
-    append_json_string(out, chain[i].type);
+    append_valid_json_string(out, chain[i].type);
     out += ",\"span\":";
-    append_json_string(out, chain[i].span);
+    append_valid_json_string(out, chain[i].span);
     out += ",\"offset\":[";
     append_json_int(out, chain[i].begin);
     out.push_back(',');

@@ -16,6 +16,9 @@ using ResultChain = std::vector<ResultItem>;
 // A JSON string: quotes, escapes as nlohmann does (\b \t \n \f \r \" \\, other control characters
 // as \u00xx), and U+FFFD for invalid UTF-8.
 void append_json_string(std::string& out, std::string_view s);
+// The same for text known to be valid UTF-8 (schema keys and spans: parsed or validated on the way
+// in), without the validation pass.
+void append_valid_json_string(std::string& out, std::string_view s);
 
 void append_json_int(std::string& out, std::int64_t value);
 
