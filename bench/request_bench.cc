@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 
 namespace {
 

@@ -16,6 +16,7 @@ test_packages=(
   python3 python3-torch python3-numpy python3-yaml  # reference implementation, fixtures, goldens, k8s checks
   chromium fonts-wqy-microhei                       # web page end-to-end test (and readable screenshots)
   nginx python3-locust wrk curl jq shellcheck procps psmisc iproute2
+  openssl                                           # the TLS tests make their CA and certificates with it
   qemu-user                                         # the CPU matrix: kernels as other x86-64 CPUs
 )
 runtime_packages=(libdnnl2 libopenblas0-pthread libgomp1 libutf8proc2 libspdlog1.10 libfmt9

@@ -159,7 +159,17 @@ parse_serve_args() {
     *:*) probe_host="[${host#[}"; probe_host="${probe_host%]}]" ;;  # an IPv6 literal
     *) probe_host=$host ;;
   esac
-  base_url="http://$probe_host:$port"
+  # With a TLS certificate the server answers HTTPS only; the probe checks readiness, not identity.
+  local tls_cert
+  tls_cert=$(arg_value tls-cert "${serve_args[@]+"${serve_args[@]}"}")
+  if [[ -z $tls_cert && -n $config_file ]]; then tls_cert=$(config_value "$config_file" tls_cert); fi
+  scheme=http
+  curl_tls=()
+  if [[ -n $tls_cert ]]; then
+    scheme=https
+    curl_tls=(--insecure)
+  fi
+  base_url="$scheme://$probe_host:$port"
 }
 parse_serve_args
 
@@ -265,10 +275,10 @@ uptime_of() {
 }
 
 http_get() {  # http_get PATH -> body on stdout; fails on connection errors and HTTP >= 400
-  curl -fsS --max-time "${2:-3}" "$base_url$1" 2>/dev/null
+  curl -fsS "${curl_tls[@]+"${curl_tls[@]}"}" --max-time "${2:-3}" "$base_url$1" 2>/dev/null
 }
 
-is_ready() { curl -fsS -o /dev/null --max-time 2 "$base_url/v2/health/ready" 2>/dev/null; }
+is_ready() { curl -fsS "${curl_tls[@]+"${curl_tls[@]}"}" -o /dev/null --max-time 2 "$base_url/v2/health/ready" 2>/dev/null; }
 
 log_tail() {  # log_tail FROM_BYTE: the log written since FROM_BYTE, last 25 lines
   [[ -f $log_file ]] || return 0

@@ -30,8 +30,8 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$root/build-perf
-model=
+# shellcheck source=tools/bench_args.sh
+source "$root/tools/bench_args.sh"
 rounds=3
 seconds=8
 precisions="fp32 bf16 int8"
@@ -39,27 +39,24 @@ saturation=64
 out=
 input=
 while getopts "b:m:r:s:p:c:o:i:h" opt; do
+  bench_option "$opt" && continue
   case $opt in
-    b) build=$OPTARG ;;
-    m) model=$OPTARG ;;
     r) rounds=$OPTARG ;;
     s) seconds=$OPTARG ;;
     p) precisions=$OPTARG ;;
     c) saturation=$OPTARG ;;
     o) out=$OPTARG ;;
     i) input=$OPTARG ;;
-    *) sed -n '2,26p' "$0"; exit 2 ;;
+    *) bench_usage 2 26 ;;
   esac
 done
-model=${model:-$build/fixtures/models/full}
+bench_resolve
 out=${out:-$build/bench_compare.json}
 python=/usr/bin/python3
-uninlu=$build/src/cli/uninlu
 ort_dir=$build/ort
-work=$(mktemp -d -t uninlu_compare.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_workdir uninlu_compare
 
-[[ -x $uninlu ]] || { echo "error: $uninlu not built (cmake --build $build --target uninlu)" >&2; exit 2; }
+bench_require_uninlu
 [[ -d $root/tools/ort_compare/node_modules/onnxruntime-node ]] || {
   echo "error: onnxruntime-node missing: (cd tools/ort_compare && npm ci --ignore-scripts)" >&2; exit 2; }
 if [[ ! -f $model/config.json ]]; then

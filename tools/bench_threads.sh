@@ -10,28 +10,25 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$root/build-perf
-model=
+# shellcheck source=tools/bench_args.sh
+source "$root/tools/bench_args.sh"
 rounds=3
 seconds=8
 while getopts "b:m:r:s:h" opt; do
+  bench_option "$opt" && continue
   case $opt in
-    b) build=$OPTARG ;;
-    m) model=$OPTARG ;;
     r) rounds=$OPTARG ;;
     s) seconds=$OPTARG ;;
-    *) sed -n '2,10p' "$0"; exit 2 ;;
+    *) bench_usage 2 9 ;;
   esac
 done
-model=${model:-$build/fixtures/models/full}
-uninlu=$build/src/cli/uninlu
+bench_resolve
 python=/usr/bin/python3
 text="华为在东莞松山湖建设了研发基地"
 schema='{"公司":null,"地理位置":null}'
-[[ -x $uninlu ]] || { echo "error: $uninlu not built" >&2; exit 2; }
-[[ -f $model/config.json ]] || { echo "error: no model at $model (tools/make_fixture.py --size full)" >&2; exit 2; }
-work=$(mktemp -d -t uninlu_threads.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_require_uninlu
+bench_require_model
+bench_workdir uninlu_threads
 
 for ((r = 1; r <= rounds; r++)); do
   for t in 1 2; do

@@ -8,23 +8,20 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$root/build-perf
-model=
+# shellcheck source=tools/bench_args.sh
+source "$root/tools/bench_args.sh"
 seconds=6
 while getopts "b:m:s:h" opt; do
+  bench_option "$opt" && continue
   case $opt in
-    b) build=$OPTARG ;;
-    m) model=$OPTARG ;;
     s) seconds=$OPTARG ;;
-    *) sed -n '2,7p' "$0"; exit 2 ;;
+    *) bench_usage 2 7 ;;
   esac
 done
-model=${model:-$build/fixtures/models/full}
-uninlu=$build/src/cli/uninlu
-[[ -x $uninlu ]] || { echo "error: $uninlu not built" >&2; exit 2; }
-[[ -f $model/config.json ]] || { echo "error: no model at $model (tools/make_fixture.py --size full)" >&2; exit 2; }
-work=$(mktemp -d -t uninlu_tuning.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_resolve
+bench_require_uninlu
+bench_require_model
+bench_workdir uninlu_tuning
 
 settings=(
   ""

@@ -1,5 +1,6 @@
 // uninlu bench: a load generator for POST /api/predict (docs/benchmarks.md).
 //   uninlu bench --url http://127.0.0.1:7860 --connections 1,4,64 --duration 10
+//   uninlu bench --url https://uninlu.example:7860 --cacert ca.pem
 //   uninlu bench --model DIR --cpu-precision int8 --rate 50,100 --arrivals poisson
 // Without --url the InferenceService and the HTTP server run inside this process on a loopback port
 // (--transport direct calls Service::predict instead, without HTTP); every `uninlu serve` flag applies.
@@ -29,6 +30,8 @@ namespace {
 
 struct BenchArgs {
   std::string url;
+  std::string cacert;
+  bool insecure = false;
   std::string transport = "http";
   std::string connections = "8";
   std::string rates;
@@ -89,7 +92,7 @@ std::string server_description(const ServerConfig& c) {
 
 int run_bench(const BenchArgs& args, const ServeFlags& serve_flags, CLI::App& sub) {
   // Flags of `uninlu serve` configure the in-process server; with --url they would be silently unused.
-  std::vector<std::string> own = {"--url", "--transport", "--connections", "--rate", "--arrivals", "--duration",
+  std::vector<std::string> own = {"--url", "--cacert", "--insecure", "--transport", "--connections", "--rate", "--arrivals", "--duration",
                                   "--warmup", "--text", "--schema", "--input", "--json", "--json-out",
                                   "--client-cpu", "--server-cpu", "--server-pid", "--seed", "--timeout-ms"};
   const auto given = [&](const std::string& name) {
@@ -129,12 +132,20 @@ int run_bench(const BenchArgs& args, const ServeFlags& serve_flags, CLI::App& su
   bench::PhaseHooks hooks;
   int server_pid = 0;
   bench::HttpTarget target;
+  if ((!args.cacert.empty() || args.insecure) && args.url.rfind("https://", 0) != 0) {
+    fail(ErrorKind::Usage, std::string(args.insecure ? "--insecure" : "--cacert") + " is for an https:// --url" +
+                               (args.url.empty() ? " (the in-process server is trusted without it)" : ""));
+  }
+  if (!args.cacert.empty() && args.insecure) fail(ErrorKind::Usage, "give either --cacert or --insecure");
   if (!args.url.empty()) {
     target = bench::parse_url(args.url);
+    target.ca_file = args.cacert;
+    target.insecure = args.insecure;
     context.target = args.url;
     try {
       bench::http_get(target, "/health");
     } catch (const Error& e) {
+      if (e.kind() == ErrorKind::Usage) throw;  // --cacert unusable: not the server's fault
       fail(ErrorKind::Io, std::string("no server answers at ") + args.url + ": " + e.what());
     }
     transport = bench::http_transport(target, bodies);
@@ -165,8 +176,12 @@ int run_bench(const BenchArgs& args, const ServeFlags& serve_flags, CLI::App& su
     local = std::make_unique<bench::InProcessServer>(config, args.transport == "http");
     if (local->has_http()) {
       target = local->target();
+      // With --tls-cert the in-process server speaks HTTPS; it is our own, so its certificate is not checked.
+      target.tls = config.http.tls_enabled();
+      target.insecure = target.tls;
       transport = bench::http_transport(target, bodies);
-      context.target = "in-process http://127.0.0.1:" + std::to_string(target.port);
+      context.target = std::string("in-process ") + (target.tls ? "https" : "http") +
+                       "://127.0.0.1:" + std::to_string(target.port);
     } else {
       transport = bench::direct_transport(local->service(), bodies, timeout);
       context.target = "in-process Service::predict";
@@ -252,7 +267,10 @@ const RegisterCommand kRegister(
     "bench", "Load-test POST /api/predict (closed or open loop) against a server or in process", [](CLI::App& sub) {
       auto args = std::make_shared<BenchArgs>();
       auto serve_flags = std::make_shared<ServeFlags>();
-      sub.add_option("--url", args->url, "a running server, e.g. http://127.0.0.1:7860 (default: start one in process)");
+      sub.add_option("--url", args->url,
+                     "a running server, e.g. http://127.0.0.1:7860 or https://host:7860 (default: start one in process)");
+      sub.add_option("--cacert", args->cacert, "https: trust this PEM CA bundle (default: the system's CAs)");
+      sub.add_flag("--insecure", args->insecure, "https: do not check the server's certificate (tests only)");
       sub.add_option("--transport", args->transport,
                      "in process: http (the HTTP server on a loopback port) or direct (Service::predict)")
           ->capture_default_str();

@@ -1,6 +1,6 @@
 #include "cli/model_runtime.h"
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "http/server_config.h"
 
 namespace uninlu::cli {

@@ -43,4 +43,21 @@ void check_cross_text_states(const CrossInput& item, std::size_t index, int hidd
   }
 }
 
+void check_text_batch(std::span<const TextInput> batch, int vocab, int max_positions) {
+  for (std::size_t i = 0; i < batch.size(); ++i) check_token_sequence(batch[i].ids, 0, "text window", i, vocab, max_positions);
+}
+
+void check_hint_batch(std::span<const HintInput> batch, int vocab, int max_positions) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    check_token_sequence(batch[i].ids, batch[i].position_offset, "hint", i, vocab, max_positions);
+  }
+}
+
+void check_cross_batch(std::span<const CrossInput> batch, int hidden, int vocab, int max_positions) {
+  for (std::size_t i = 0; i < batch.size(); ++i) check_cross_text_states(batch[i], i, hidden);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    check_token_sequence(batch[i].hint.ids, batch[i].hint.position_offset, "hint", i, vocab, max_positions);
+  }
+}
+
 }  // namespace uninlu

@@ -17,4 +17,10 @@ void check_token_sequence(std::span<const std::int32_t> ids, int position_offset
 // A cross item's text states: present, len x hidden, and its hint placed after the text window.
 void check_cross_text_states(const CrossInput& item, std::size_t index, int hidden);
 
+// Every item of a run_text / run_hint / run_cross batch, in order (a cross batch: every item's text
+// states, then every item's hint).
+void check_text_batch(std::span<const TextInput> batch, int vocab, int max_positions);
+void check_hint_batch(std::span<const HintInput> batch, int vocab, int max_positions);
+void check_cross_batch(std::span<const CrossInput> batch, int hidden, int vocab, int max_positions);
+
 }  // namespace uninlu

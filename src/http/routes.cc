@@ -4,7 +4,7 @@
 #include <memory>
 #include <mutex>
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "http/json_response.h"
 #include "http/predict_request.h"
 #include "http/web_assets.h"

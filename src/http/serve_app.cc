@@ -71,8 +71,8 @@ int run_serve(const ServeFlags& flags, const ServiceFactory& make_service) {
   } catch (const std::exception& e) {
     spdlog::debug("service info unavailable: {}", e.what());
   }
-  spdlog::info("uninlu serve listening on http://{} (model {}, devices {}, cpu {}, gpu {}, dynamic batching {})",
-               server.local_address(), config.service.model_path, device_names(devices),
+  spdlog::info("uninlu serve listening on {}://{} (model {}, devices {}, cpu {}, gpu {}, dynamic batching {})",
+               server.tls() ? "https" : "http", server.local_address(), config.service.model_path, device_names(devices),
                precision_name(config.service.cpu_precision), precision_name(config.service.gpu_precision),
                config.service.scheduler.dynamic_batching ? "on" : "off");
 

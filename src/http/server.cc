@@ -21,6 +21,7 @@
 #include "http/routes.h"
 #include "http/server_context.h"
 #include "http/session.h"
+#include "http/tls_context.h"
 
 namespace uninlu {
 
@@ -58,6 +59,7 @@ struct HttpServer::Impl {
       : options(std::move(o)),
         access(options),
         cors(options.cors_allow_origins),
+        tls(options.tls_enabled() ? std::make_unique<TlsContext>(options.tls_cert, options.tls_key) : nullptr),
         io(options.resolved_io_threads()),
         acceptor(io),
         accept_retry(io) {}
@@ -75,6 +77,7 @@ struct HttpServer::Impl {
   Router router;
   AccessControl access;
   CorsPolicy cors;
+  std::unique_ptr<TlsContext> tls;  // null: plain HTTP
   std::unique_ptr<ServerContext> context;
 
   asio::io_context io;
@@ -131,7 +134,8 @@ void HttpServer::Impl::accept() {
       });
       return;
     }
-    auto session = std::make_shared<Session>(std::move(socket), *context);
+    // Each connection keeps the TLS context it starts with: a reload changes only later connections.
+    auto session = make_session(std::move(socket), *context, tls ? tls->current() : nullptr);
     registry.add(session);
     session->start();
     accept();
@@ -147,8 +151,9 @@ void HttpServer::Impl::wait_for_signal() {
 }
 
 void HttpServer::Impl::on_signal(int signal) {
-  if (signal == SIGHUP) {  // keys change; connections and requests in flight are untouched
+  if (signal == SIGHUP) {  // keys and certificate change; connections and requests in flight are untouched
     access.reload();
+    if (tls) tls->reload();
     return;
   }
   const std::lock_guard lock(stop_mutex);
@@ -185,6 +190,8 @@ std::string HttpServer::local_address() const {
   return ec ? impl_->options.host + ":" + std::to_string(impl_->options.port) : endpoint_text(endpoint);
 }
 
+bool HttpServer::tls() const noexcept { return impl_->tls != nullptr; }
+
 int HttpServer::local_port() const {
   boost::system::error_code ec;
   const auto endpoint = impl_->acceptor.local_endpoint(ec);
@@ -193,7 +200,8 @@ int HttpServer::local_port() const {
 
 void HttpServer::stop_on_signals() {
   if (impl_->signals) return;
-  // SIGHUP re-reads api_keys_file; caught from here on, so that it never ends the process.
+  // SIGHUP re-reads api_keys_file and the TLS certificate and key; caught from here on, so that it
+  // never ends the process.
   impl_->signals.emplace(impl_->io, SIGINT, SIGTERM, SIGHUP);
   impl_->wait_for_signal();
 }

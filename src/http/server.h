@@ -1,7 +1,8 @@
 #pragma once
 // The HTTP server: one io_context run by a small pool of threads, a strand per connection, graceful
 // shutdown on SIGINT/SIGTERM (stop accepting, drain the Service, write the answers of requests in flight,
-// close idle keep-alive connections).
+// close idle keep-alive connections). With tls_cert and tls_key it speaks HTTPS only (tls_context.h);
+// SIGHUP re-reads the API keys file and the certificate.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -16,7 +17,7 @@ class HttpServer {
  public:
   // Binds and listens at once, so that a taken port is reported before the model loads:
   // Error(Io) "cannot listen on 0.0.0.0:7860: address already in use (...)"; Error(Usage) for a host
-  // that does not resolve.
+  // that does not resolve or a TLS certificate or key that cannot be used.
   explicit HttpServer(HttpOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
@@ -24,6 +25,7 @@ class HttpServer {
 
   std::string local_address() const;  // "0.0.0.0:7860": the port actually bound (with port 0)
   int local_port() const;
+  bool tls() const noexcept;  // serving HTTPS
 
   struct ShutdownReport {
     std::size_t unfinished = 0;  // requests the Service had not finished when the shutdown timeout ran out

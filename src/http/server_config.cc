@@ -282,6 +282,12 @@ const std::vector<Field>& fields() {
      [](ServerConfig& c, const Value& v) {
        for (auto& origin : v.list(",\n")) c.http.cors_allow_origins.push_back(std::move(origin));
      }},
+    // TLS (docs/security.md).
+    {"tls_cert", "--tls-cert", Kind::String,
+     "PEM certificate chain (the server's own first): serve HTTPS instead of HTTP; re-read on SIGHUP",
+     [](ServerConfig& c, const Value& v) { c.http.tls_cert = v.string(false); }},
+    {"tls_key", "--tls-key", Kind::String, "PEM private key of tls_cert (unencrypted); re-read on SIGHUP",
+     [](ServerConfig& c, const Value& v) { c.http.tls_key = v.string(false); }},
     {"log_level", "--log-level", Kind::String, "trace, debug, info, warn, error, critical or off",
      [](ServerConfig& c, const Value& v) {
        c.log_level = v.one_of({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"});
@@ -420,6 +426,13 @@ void ServeFlags::apply(ServerConfig& config) const {
 }
 
 void finalize_server_config(ServerConfig& config) {
+  const auto& http = config.http;
+  if (http.tls_cert.empty() != http.tls_key.empty()) {
+    const bool cert = !http.tls_cert.empty();
+    fail(ErrorKind::Usage, std::string(cert ? "--tls-cert (tls_cert) is set but --tls-key (tls_key) is not"
+                                            : "--tls-key (tls_key) is set but --tls-cert (tls_cert) is not") +
+                               ": HTTPS needs both the certificate and its private key");
+  }
   if (config.service.model_path.empty()) {
     config.service.model_path = default_model_dir();
     config.model_path_from_default = true;
@@ -461,6 +474,9 @@ Json http_options_json(const HttpOptions& o) {
   j["admin_key_set"] = !o.admin_key.empty();
   j["protect_probes"] = o.protect_probes;
   j["cors_allow_origin"] = o.cors_allow_origins;
+  j["tls"] = o.tls_enabled();
+  j["tls_cert"] = o.tls_cert;  // the paths, not the key
+  j["tls_key"] = o.tls_key;
   return j;
 }
 

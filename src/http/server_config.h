@@ -38,6 +38,10 @@ struct HttpOptions {
   std::string admin_key;                               // for /api/fallback, /api/restore; none: loopback only
   bool protect_probes = false;                         // /health, /v2/health/*, /metrics need a key too
   std::vector<std::string> cors_allow_origins;         // empty: no CORS headers; "*": any origin
+  std::string tls_cert;                                // PEM chain, the server's own first; with tls_key: HTTPS
+  std::string tls_key;                                 // PEM private key, unencrypted; both re-read on SIGHUP
+
+  bool tls_enabled() const noexcept { return !tls_cert.empty(); }
 
   int resolved_io_threads() const;
 };
@@ -88,7 +92,7 @@ class ServeFlags {
 };
 
 // Fills what depends on several fields or on the environment: the model path (default_model_dir() when
-// none was given) and service.gpu_precision.
+// none was given) and service.gpu_precision; checks the fields that go together (tls_cert and tls_key).
 void finalize_server_config(ServerConfig& config);
 
 // File (if --config), then flags, then finalize_server_config().

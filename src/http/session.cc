@@ -5,6 +5,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -22,6 +23,7 @@ namespace uninlu {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -29,6 +31,8 @@ namespace {
 constexpr std::size_t kReadChunk = 8192;
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// How long a TLS close waits for the client's close_notify (or its FIN) after sending its own.
+constexpr auto kTlsShutdownTime = std::chrono::seconds(2);
 // When the Service has not answered this long after being told the deadline passed, answer 504 anyway.
 constexpr auto kDeadlineGrace = std::chrono::seconds(5);
 
@@ -38,45 +42,97 @@ std::string endpoint_text(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-// The connection ended or stalled: nothing to answer.
+// The connection ended or stalled: nothing to answer. Over TLS, any TLS-level failure too: what follows
+// on that connection cannot be trusted to be read or written.
 bool is_connection_end(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
          ec == asio::error::operation_aborted || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe || ec == asio::error::not_connected || ec == asio::error::bad_descriptor;
+         ec == asio::error::broken_pipe || ec == asio::error::not_connected || ec == asio::error::bad_descriptor ||
+         ec == ssl::error::stream_truncated || ec.category() == asio::error::get_ssl_category();
+}
+
+template <class Stream>
+Stream make_stream(tcp::socket socket, ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
 }
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace
 
-Session::Session(tcp::socket socket, ServerContext& context)
-    : context_(context), stream_(std::move(socket)), deadline_timer_(stream_.get_executor()) {
+Session::~Session() { context_.registry.remove(this); }
+
+std::shared_ptr<Session> make_session(tcp::socket socket, ServerContext& context, std::shared_ptr<ssl::context> tls) {
+  if (tls) return std::make_shared<BasicSession<TlsStream>>(std::move(socket), context, std::move(tls));
+  return std::make_shared<BasicSession<PlainStream>>(std::move(socket), context, nullptr);
+}
+
+template <class Stream>
+BasicSession<Stream>::BasicSession(tcp::socket socket, ServerContext& context, std::shared_ptr<ssl::context> tls)
+    : Session(context), tls_(std::move(tls)), stream_(make_stream<Stream>(std::move(socket), tls_.get())),
+      deadline_timer_(stream_.get_executor()) {
   beast::error_code ec;
-  const auto peer = stream_.socket().remote_endpoint(ec);
+  const auto peer = lowest().socket().remote_endpoint(ec);
   client_ = ec ? "-" : endpoint_text(peer);
   if (!ec) {
     const auto address = peer.address();
     from_loopback_ = address.is_loopback() || (address.is_v6() && address.to_v6().is_v4_mapped() &&
                                                address.to_v6().to_v4().is_loopback());
   }
-  stream_.socket().set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
+  lowest().socket().set_option(tcp::no_delay(true), ec);  // small responses must not wait for Nagle
 }
 
-Session::~Session() { context_.registry.remove(this); }
-
-void Session::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
-}
-
-void Session::close_if_idle() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->state_ == State::Idle) self->stream_.cancel();
+template <class Stream>
+void BasicSession<Stream>::start() {
+  asio::dispatch(stream_.get_executor(), [self = self()] {
+    if constexpr (kTls) {
+      self->handshake();
+    } else {
+      self->wait_for_request();
+    }
   });
+}
+
+template <class Stream>
+void BasicSession<Stream>::close_if_idle() {
+  asio::post(stream_.get_executor(), [self = self()] {
+    if (self->state_ == State::Idle) self->lowest().cancel();
+  });
+}
+
+// ---- TLS handshake ------------------------------------------------------------------------------------
+
+template <class Stream>
+void BasicSession<Stream>::handshake() {
+  if constexpr (kTls) {
+    state_ = State::Idle;  // a shutdown cancels it like a wait between requests
+    // A client that never finishes the handshake is dropped as one that never sends its headers.
+    lowest().expires_after(context_.options.header_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&BasicSession::on_handshake, self()));
+  }
+}
+
+template <class Stream>
+void BasicSession<Stream>::on_handshake(beast::error_code ec) {
+  if (ec) {
+    // Plain HTTP on the TLS port ("http request"), TLS 1.0/1.1 ("unsupported protocol"), a stalled
+    // client (timeout) or a scanner: the client's problem, so debug only.
+    spdlog::debug("TLS handshake with {} failed: {}", client_, ec.message());
+    close_now();
+    return;
+  }
+  wait_for_request();
 }
 
 // ---- reading ------------------------------------------------------------------------------------------
 
-void Session::wait_for_request() {
+template <class Stream>
+void BasicSession<Stream>::wait_for_request() {
   state_ = State::Idle;
   if (buffer_.size() > 0) {
     read_header();
@@ -87,12 +143,13 @@ void Session::wait_for_request() {
     return;
   }
   const auto& options = context_.options;
-  stream_.expires_after(first_request_ ? options.header_timeout : options.keepalive_timeout);
+  lowest().expires_after(first_request_ ? options.header_timeout : options.keepalive_timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_idle_read, shared_from_this()));
+                          beast::bind_front_handler(&BasicSession::on_idle_read, self()));
 }
 
-void Session::on_idle_read(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void BasicSession<Stream>::on_idle_read(beast::error_code ec, std::size_t bytes) {
   if (ec) {  // idle timeout, the client closed, or shutdown
     close_now();
     return;
@@ -101,7 +158,8 @@ void Session::on_idle_read(beast::error_code ec, std::size_t bytes) {
   read_header();
 }
 
-void Session::read_header() {
+template <class Stream>
+void BasicSession<Stream>::read_header() {
   state_ = State::Reading;
   first_request_ = false;
   started_ = Clock::now();
@@ -114,12 +172,13 @@ void Session::read_header() {
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
   parser_->body_limit(context_.options.max_body_bytes);
-  stream_.expires_after(context_.options.header_timeout);
+  lowest().expires_after(context_.options.header_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&Session::on_header, shared_from_this()));
+                          beast::bind_front_handler(&BasicSession::on_header, self()));
 }
 
-void Session::on_header(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicSession<Stream>::on_header(beast::error_code ec, std::size_t) {
   if (ec && is_connection_end(ec)) {
     close_now();
     return;
@@ -139,15 +198,16 @@ void Session::on_header(beast::error_code ec, std::size_t) {
     reject(error_response(ErrorKind::InvalidInput, "malformed HTTP request: " + ec.message(), request_.request_id));
   } else if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
     continue_.emplace(http::status::continue_, version_);
-    stream_.expires_after(context_.options.write_timeout);
+    lowest().expires_after(context_.options.write_timeout);
     http::async_write(stream_, *continue_,
-                      beast::bind_front_handler(&Session::on_continue_written, shared_from_this()));
+                      beast::bind_front_handler(&BasicSession::on_continue_written, self()));
   } else {
     read_body();
   }
 }
 
-void Session::take_header() {
+template <class Stream>
+void BasicSession<Stream>::take_header() {
   const auto& header = parser_->get();
   request_.method = std::string(header.method_string());
   request_.target = std::string(header.target());
@@ -165,7 +225,8 @@ void Session::take_header() {
   route_label_ = context_.router.match(request_.method, request_.path).label;
 }
 
-void Session::reject_oversize_body() {
+template <class Stream>
+void BasicSession<Stream>::reject_oversize_body() {
   const auto length = parser_->content_length();
   const std::string limit = std::to_string(context_.options.max_body_bytes);
   const std::string what =
@@ -175,7 +236,8 @@ void Session::reject_oversize_body() {
                         request_.request_id));
 }
 
-void Session::on_continue_written(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicSession<Stream>::on_continue_written(beast::error_code ec, std::size_t) {
   continue_.reset();
   if (ec) {
     close_now();
@@ -184,16 +246,18 @@ void Session::on_continue_written(beast::error_code ec, std::size_t) {
   read_body();
 }
 
-void Session::read_body() {
+template <class Stream>
+void BasicSession<Stream>::read_body() {
   if (parser_->is_done()) {
     dispatch();
     return;
   }
-  stream_.expires_after(context_.options.body_timeout);
-  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  lowest().expires_after(context_.options.body_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&BasicSession::on_body, self()));
 }
 
-void Session::on_body(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicSession<Stream>::on_body(beast::error_code ec, std::size_t) {
   if (ec == http::error::body_limit) {  // chunked: the size shows while reading
     reject_oversize_body();
   } else if (ec && is_connection_end(ec)) {
@@ -208,7 +272,8 @@ void Session::on_body(beast::error_code ec, std::size_t) {
 
 // ---- handling -----------------------------------------------------------------------------------------
 
-void Session::dispatch() {
+template <class Stream>
+void BasicSession<Stream>::dispatch() {
   state_ = State::Handling;
   request_.body = std::move(parser_->release().body());
   parser_.reset();
@@ -222,7 +287,7 @@ void Session::dispatch() {
   const auto deadline = Clock::now() + context_.options.request_timeout;
   Exchange exchange{
       request_, deadline,
-      [self = shared_from_this(), seq = seq_](HttpResponse response) { self->deliver(seq, std::move(response)); },
+      [self = self(), seq = seq_](HttpResponse response) { self->deliver(seq, std::move(response)); },
       [this](RequestId id) { tracked_.push_back(id); }};
   dispatching_thread_ = std::this_thread::get_id();
   try {
@@ -245,24 +310,27 @@ void Session::dispatch() {
   watch_client();
 }
 
-std::optional<HttpResponse> Session::screen() {
+template <class Stream>
+std::optional<HttpResponse> BasicSession<Stream>::screen() {
   // A preflight carries no credentials (browsers never send them on it): answered before the key check.
   if (auto preflight = context_.cors.preflight(request_)) return preflight;
   return context_.access.check(request_, key_fingerprint_);
 }
 
-void Session::deliver(std::uint64_t seq, HttpResponse response) {
+template <class Stream>
+void BasicSession<Stream>::deliver(std::uint64_t seq, HttpResponse response) {
   // Inside the handler on this strand: take it directly, dispatch() writes it when the handler returns.
   if (dispatching_thread_.load() == std::this_thread::get_id()) {
     on_response(seq, std::move(response));
     return;
   }
-  asio::post(stream_.get_executor(), [self = shared_from_this(), seq, response = std::move(response)]() mutable {
+  asio::post(stream_.get_executor(), [self = self(), seq, response = std::move(response)]() mutable {
     self->on_response(seq, std::move(response));
   });
 }
 
-void Session::on_response(std::uint64_t seq, HttpResponse response) {
+template <class Stream>
+void BasicSession<Stream>::on_response(std::uint64_t seq, HttpResponse response) {
   if (seq != seq_ || responded_) return;
   responded_ = true;
   tracked_.clear();
@@ -275,19 +343,21 @@ void Session::on_response(std::uint64_t seq, HttpResponse response) {
   if (dispatching_thread_.load() == std::this_thread::get_id()) return;
   if (watching_) {
     beast::error_code ignored;
-    stream_.socket().cancel(ignored);  // on_watch writes the response
+    lowest().socket().cancel(ignored);  // on_watch writes the response
     return;
   }
   write_response();
 }
 
-void Session::watch_client() {
+template <class Stream>
+void BasicSession<Stream>::watch_client() {
   watching_ = true;
-  stream_.expires_never();  // the request deadline, not a socket timeout, bounds the wait
-  stream_.async_read_some(buffer_.prepare(1), beast::bind_front_handler(&Session::on_watch, shared_from_this()));
+  lowest().expires_never();  // the request deadline, not a socket timeout, bounds the wait
+  stream_.async_read_some(buffer_.prepare(1), beast::bind_front_handler(&BasicSession::on_watch, self()));
 }
 
-void Session::on_watch(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void BasicSession<Stream>::on_watch(beast::error_code ec, std::size_t bytes) {
   watching_ = false;
   if (!ec) {
     // The client sent more (the start of its next request): keep it; stop watching.
@@ -299,7 +369,9 @@ void Session::on_watch(beast::error_code ec, std::size_t bytes) {
     if (responded_ && response_) write_response();
     return;
   }
-  if (ec == asio::error::eof && !peer_done_sending_) {
+  // Over TLS a half-close is a close_notify (eof) or a bare FIN (stream_truncated).
+  const bool peer_finished = ec == asio::error::eof || (kTls && ec == ssl::error::stream_truncated);
+  if (peer_finished && !peer_done_sending_) {
     // A half-close (shutdown(SHUT_WR), `nc -N`): the client sent its whole request and still reads.
     // Answer it, then close; only a socket error or a failed write says that it left.
     peer_done_sending_ = true;
@@ -315,13 +387,15 @@ void Session::on_watch(beast::error_code ec, std::size_t bytes) {
   client_left();
 }
 
-void Session::watch_for_error() {
+template <class Stream>
+void BasicSession<Stream>::watch_for_error() {
   watching_ = true;
-  stream_.socket().async_wait(tcp::socket::wait_error,
-                              beast::bind_front_handler(&Session::on_socket_error, shared_from_this()));
+  lowest().socket().async_wait(tcp::socket::wait_error,
+                              beast::bind_front_handler(&BasicSession::on_socket_error, self()));
 }
 
-void Session::on_socket_error(beast::error_code ec) {
+template <class Stream>
+void BasicSession<Stream>::on_socket_error(beast::error_code ec) {
   watching_ = false;
   const bool answer_waiting = responded_ && response_.has_value();
   if (ec == asio::error::operation_aborted || (!ec && answer_waiting)) {
@@ -335,15 +409,17 @@ void Session::on_socket_error(beast::error_code ec) {
   client_left();
 }
 
-bool Session::socket_reports_error() {
+template <class Stream>
+bool BasicSession<Stream>::socket_reports_error() {
   pollfd probe{};
-  probe.fd = stream_.socket().native_handle();
+  probe.fd = lowest().socket().native_handle();
   probe.events = 0;  // POLLERR and POLLHUP are always reported
   if (::poll(&probe, 1, 0) < 0) return false;
   return (probe.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
 }
 
-void Session::client_left() {
+template <class Stream>
+void BasicSession<Stream>::client_left() {
   client_gone_ = true;
   const auto ids = std::move(tracked_);
   tracked_.clear();
@@ -355,12 +431,14 @@ void Session::client_left() {
   close_now();
 }
 
-void Session::arm_deadline(Clock::time_point when) {
+template <class Stream>
+void BasicSession<Stream>::arm_deadline(Clock::time_point when) {
   deadline_timer_.expires_at(when);
-  deadline_timer_.async_wait(beast::bind_front_handler(&Session::on_deadline, shared_from_this()));
+  deadline_timer_.async_wait(beast::bind_front_handler(&BasicSession::on_deadline, self()));
 }
 
-void Session::on_deadline(beast::error_code ec) {
+template <class Stream>
+void BasicSession<Stream>::on_deadline(beast::error_code ec) {
   if (ec || responded_ || client_gone_) return;
   if (!deadline_passed_ && !tracked_.empty()) {
     // The Service answers a cancelled request with a Timeout error (504).
@@ -379,7 +457,8 @@ void Session::on_deadline(beast::error_code ec) {
 
 // ---- writing ------------------------------------------------------------------------------------------
 
-void Session::reject(HttpResponse response) {
+template <class Stream>
+void BasicSession<Stream>::reject(HttpResponse response) {
   ++seq_;  // a late answer for this request, if any, is ignored
   responded_ = true;
   close_after_ = true;
@@ -388,7 +467,8 @@ void Session::reject(HttpResponse response) {
   write_response();
 }
 
-void Session::prepare_response(HttpResponse response) {
+template <class Stream>
+void BasicSession<Stream>::prepare_response(HttpResponse response) {
   context_.cors.decorate(request_, response);
   response_.emplace();
   auto& message = *response_;
@@ -409,13 +489,15 @@ void Session::prepare_response(HttpResponse response) {
   }
 }
 
-void Session::write_response() {
+template <class Stream>
+void BasicSession<Stream>::write_response() {
   state_ = State::Writing;
-  stream_.expires_after(context_.options.write_timeout);
-  http::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+  lowest().expires_after(context_.options.write_timeout);
+  http::async_write(stream_, *response_, beast::bind_front_handler(&BasicSession::on_write, self()));
 }
 
-void Session::on_write(beast::error_code ec, std::size_t) {
+template <class Stream>
+void BasicSession<Stream>::on_write(beast::error_code ec, std::size_t) {
   record(response_status_, ec ? 0 : response_body_bytes_);
   const bool keep_alive = !ec && response_->keep_alive();
   response_.reset();
@@ -430,7 +512,8 @@ void Session::on_write(beast::error_code ec, std::size_t) {
   }
 }
 
-void Session::record(int status, std::size_t body_bytes) {
+template <class Stream>
+void BasicSession<Stream>::record(int status, std::size_t body_bytes) {
   const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
   const std::string_view method = request_.method.empty() ? std::string_view("-") : std::string_view(request_.method);
   try {
@@ -445,38 +528,52 @@ void Session::record(int status, std::size_t body_bytes) {
 
 // ---- closing ------------------------------------------------------------------------------------------
 
-void Session::close_gracefully() {
+template <class Stream>
+void BasicSession<Stream>::close_gracefully() {
   state_ = State::Closing;
+  if constexpr (kTls) {
+    // close_notify, then the client's close_notify or FIN; bounded, since many clients send neither.
+    deadline_timer_.cancel();
+    lowest().expires_after(kTlsShutdownTime);
+    stream_.async_shutdown([self = self()](beast::error_code) { self->close_now(); });
+    return;
+  }
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  lowest().close();
 }
 
-void Session::linger_close() {
+template <class Stream>
+void BasicSession<Stream>::linger_close() {
   state_ = State::Closing;
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
   linger_budget_ = std::max<std::size_t>(16u << 20, 4 * context_.options.max_body_bytes);
-  stream_.expires_after(kLingerTime);
+  lowest().expires_after(kLingerTime);
   buffer_.consume(buffer_.size());
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+                          beast::bind_front_handler(&BasicSession::on_linger, self()));
 }
 
-void Session::on_linger(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void BasicSession<Stream>::on_linger(beast::error_code ec, std::size_t bytes) {
   if (ec || bytes >= linger_budget_) {
     close_now();
     return;
   }
   linger_budget_ -= bytes;
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+                          beast::bind_front_handler(&BasicSession::on_linger, self()));
 }
 
-void Session::close_now() {
+template <class Stream>
+void BasicSession<Stream>::close_now() {
   state_ = State::Closing;
   deadline_timer_.cancel();
-  stream_.close();
+  lowest().close();
 }
+
+template class BasicSession<PlainStream>;
+template class BasicSession<TlsStream>;
 
 }  // namespace uninlu

@@ -3,11 +3,15 @@
 // through the router, and writes the response. Everything runs on the connection's strand; responses
 // that Service workers produce are posted back onto it. While a handler waits for the Service, a 1-byte
 // read watches the socket, so that a client that leaves cancels its work.
+// The same code serves plain TCP and TLS: BasicSession<Stream> is instantiated for both (session.cc);
+// only the start (the TLS handshake), the graceful close (close_notify) and how a half-close shows differ.
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -19,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "http/http_message.h"
@@ -26,21 +31,49 @@
 
 namespace uninlu {
 
+// What the server and its registry see of a connection, whatever its stream.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `socket` must use a strand executor (the acceptor makes one per connection).
-  Session(boost::asio::ip::tcp::socket socket, ServerContext& context);
-  ~Session();
+  virtual ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  void start();          // any thread
-  void close_if_idle();  // any thread; on shutdown: closes the connection if it waits between requests
+  virtual void start() = 0;          // any thread
+  virtual void close_if_idle() = 0;  // any thread; on shutdown: closes the connection if it waits between requests
+
+ protected:
+  explicit Session(ServerContext& context) : context_(context) {}
+  ServerContext& context_;
+};
+
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// `socket` must use a strand executor (the acceptor makes one per connection). With `tls` the connection
+// speaks TLS with that context, which the session keeps alive (a reload does not touch it).
+std::shared_ptr<Session> make_session(boost::asio::ip::tcp::socket socket, ServerContext& context,
+                                      std::shared_ptr<boost::asio::ssl::context> tls);
+
+template <class Stream>
+class BasicSession final : public Session {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  BasicSession(boost::asio::ip::tcp::socket socket, ServerContext& context,
+               std::shared_ptr<boost::asio::ssl::context> tls);
+
+  void start() override;
+  void close_if_idle() override;
 
  private:
   enum class State { Idle, Reading, Handling, Writing, Closing };
   using Clock = std::chrono::steady_clock;
 
+  std::shared_ptr<BasicSession> self() { return std::static_pointer_cast<BasicSession>(shared_from_this()); }
+  boost::beast::tcp_stream& lowest() { return boost::beast::get_lowest_layer(stream_); }
+
+  void handshake();
+  void on_handshake(boost::beast::error_code ec);
   void wait_for_request();
   void on_idle_read(boost::beast::error_code ec, std::size_t bytes);
   void read_header();
@@ -75,8 +108,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_linger(boost::beast::error_code ec, std::size_t bytes);
   void close_now();
 
-  ServerContext& context_;
-  boost::beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // null for plain TCP; outlives stream_
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer deadline_timer_;
   std::string client_;

@@ -12,10 +12,10 @@
 #include <string_view>
 
 #include "core/error.h"
-#include "kernels/cuda/cuda_backend.h"
-#include "kernels/cuda/cuda_runtime_info.h"
-#include "kernels/cuda/model_image.h"
-#include "kernels/gpu_host/batch_budget.h"
+#include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_runtime_info.h"
+#include "engine/cuda/model_image.h"
+#include "engine/cuda/host/batch_budget.h"
 
 namespace uninlu {
 namespace {
@@ -38,7 +38,7 @@ void plan_budget(Device& device, CudaBackend& backend, const ServiceOptions& opt
   }
   constexpr std::size_t kProbe = 1024;
   const std::size_t per_token = (backend.activation_bytes(kProbe) + kProbe - 1) / kProbe;
-  // The arithmetic (kernels/gpu_host/batch_budget.h, tested without a GPU): an explicit budget larger
+  // The arithmetic (engine/cuda/host/batch_budget.h, tested without a GPU): an explicit budget larger
   // than free memory is kept, with a warning, but the arena and pinned staging are reserved only for what
   // fits, so startup does not fail on the reserve.
   const cuda::BudgetPlan plan =

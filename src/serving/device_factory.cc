@@ -6,7 +6,7 @@
 #include <charconv>
 
 #include "core/error.h"
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "engine/null/null_backend.h"
 #include "serving/cuda_devices.h"
 

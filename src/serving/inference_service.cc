@@ -21,7 +21,7 @@
 #include "text/bert_tokenizer.h"
 
 #if UNINLU_WITH_CUDA
-#include "kernels/cuda/cuda_runtime_info.h"
+#include "engine/cuda/cuda_runtime_info.h"
 #endif
 
 #ifndef UNINLU_VERSION

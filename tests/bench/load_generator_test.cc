@@ -139,7 +139,13 @@ TEST(BenchInputs, UrlsAndCpuLists) {
   const HttpTarget v6 = parse_url("http://[::1]:9000");
   EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.port, 9000);
-  EXPECT_THROW(parse_url("https://x:1"), Error);
+  EXPECT_FALSE(t.tls);
+  const HttpTarget s = parse_url("https://uninlu.example/api-prefix");
+  EXPECT_TRUE(s.tls);
+  EXPECT_EQ(s.port, 443);
+  EXPECT_EQ(s.host, "uninlu.example");
+  EXPECT_EQ(parse_url("https://127.0.0.1:8443").port, 8443);
+  EXPECT_THROW(parse_url("ftp://x:1"), Error);
   EXPECT_THROW(parse_url("http://x:port"), Error);
   EXPECT_THROW(parse_url("http://x:70000"), Error);
   EXPECT_EQ(parse_cpu_list("1"), std::vector<int>{1});

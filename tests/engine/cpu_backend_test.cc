@@ -1,6 +1,6 @@
 // The CPU backend on a tiny random model: each stage against a naive double-precision BERT, and the
 // properties the serving layer relies on (batch invariance, hint deduplication, input validation).
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 
 #include <gtest/gtest.h>
 

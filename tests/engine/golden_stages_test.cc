@@ -16,7 +16,7 @@
 
 #include "core/error.h"
 #include "golden_support.h"
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "model/checkpoint.h"
 #include "model/model_dir.h"
 #include "test_model.h"

@@ -1,4 +1,4 @@
-#include "engine/thread_pinning.h"
+#include "engine/cpu/thread_pinning.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>

@@ -5,7 +5,7 @@
 //   fp16 / bf16: loose sanity bounds on states and logits (0.05 / 0.25 absolute: 16-bit GEMM inputs carry
 //   2^-11 / 2^-8 relative rounding through 12 layers; the CPU's bf16 path measured 0.04 on the tiny
 //   fixture). The accuracy criterion for them is span-level (golden_gpu_test.cc).
-#include "kernels/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_backend.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "gpu_test_support.h"
 #include "kernels/cuda/cuda_error.h"
 #include "model/model_dir.h"

@@ -14,10 +14,10 @@
 #include <memory>
 #include <string>
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "golden_support.h"
 #include "gpu_test_support.h"
-#include "kernels/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_backend.h"
 #include "model/model_dir.h"
 #include "pipeline/prediction.h"
 #include "pipeline/run_task.h"

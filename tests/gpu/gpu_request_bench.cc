@@ -19,8 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "kernels/cuda/cuda_backend.h"
-#include "kernels/cuda/cuda_runtime_info.h"
+#include "engine/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_runtime_info.h"
 #include "model/model_dir.h"
 #include "pipeline/prediction.h"
 #include "pipeline/schema.h"

@@ -12,8 +12,8 @@
 #include "core/dtype.h"
 #include "kernels/cuda/cuda_dtype.h"
 #include "kernels/cuda/cuda_error.h"
-#include "kernels/cuda/cuda_resources.h"
-#include "kernels/cuda/cuda_runtime_info.h"
+#include "engine/cuda/cuda_resources.h"
+#include "engine/cuda/cuda_runtime_info.h"
 
 namespace uninlu::gpu_test {
 

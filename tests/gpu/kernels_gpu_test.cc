@@ -26,7 +26,7 @@
 #include "kernels/cuda/classifier_kernels.h"
 #include "kernels/cuda/copy_kernels.h"
 #include "kernels/cuda/embedding_kernels.h"
-#include "kernels/cuda/gemm_lt.h"
+#include "engine/cuda/gemm_lt.h"
 #include "kernels/cuda/layernorm_kernels.h"
 
 namespace uninlu::cuda {

@@ -6,10 +6,10 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "golden_support.h"
 #include "gpu_test_support.h"
-#include "kernels/cuda/cuda_backend.h"
+#include "engine/cuda/cuda_backend.h"
 #include "model/model_dir.h"
 #include "monitor/gpu_monitor.h"
 #include "serving/cuda_devices.h"

@@ -1,6 +1,6 @@
 // The recovery plan of a CUDA backend with fake device hooks: which rebuild follows which fault, and a
 // failure during the rebuild escalating to a device reset instead of leaving the device dead.
-#include "kernels/gpu_host/device_recovery.h"
+#include "engine/cuda/host/device_recovery.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // UNINLU_FAULT_INJECT rules: parsing, triggers, and the precedence when several fire on one call.
-#include "kernels/gpu_host/fault_rules.h"
+#include "engine/cuda/host/fault_rules.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Batch budgets from free memory and the arena's resize policy: arithmetic the GPU path acts on.
 #include <gtest/gtest.h>
 
-#include "kernels/gpu_host/arena_policy.h"
-#include "kernels/gpu_host/batch_budget.h"
-#include "kernels/gpu_host/device_users.h"
+#include "engine/cuda/host/arena_policy.h"
+#include "engine/cuda/host/batch_budget.h"
+#include "engine/cuda/host/device_users.h"
 
 namespace uninlu::cuda {
 namespace {

@@ -269,5 +269,39 @@ TEST(ServerConfig, AccessControlInTheFile) {
   EXPECT_NE(usage_error("--config " + bad.path()).find("api_keys"), std::string::npos);
 }
 
+TEST(ServerConfig, TlsIsOffByDefault) {
+  const ServerConfig c = resolve("--model /m");
+  EXPECT_FALSE(c.http.tls_enabled());
+  EXPECT_EQ(http_options_json(c.http)["tls"], false);
+}
+
+TEST(ServerConfig, TlsFlagsAndFileKeys) {
+  ServerConfig c = resolve("--model /m --tls-cert /etc/uninlu/cert.pem --tls-key /etc/uninlu/key.pem");
+  EXPECT_TRUE(c.http.tls_enabled());
+  EXPECT_EQ(c.http.tls_cert, "/etc/uninlu/cert.pem");
+  EXPECT_EQ(c.http.tls_key, "/etc/uninlu/key.pem");
+  const Json shown = http_options_json(c.http);
+  EXPECT_EQ(shown["tls"], true);
+  EXPECT_EQ(shown["tls_cert"], "/etc/uninlu/cert.pem");
+
+  const TempConfig file(R"({"tls_cert": "/a/cert.pem", "tls_key": "/a/key.pem"})");
+  c = resolve("--config " + file.path() + " --tls-key /b/key.pem");  // a flag wins over the file
+  EXPECT_EQ(c.http.tls_cert, "/a/cert.pem");
+  EXPECT_EQ(c.http.tls_key, "/b/key.pem");
+}
+
+TEST(ServerConfig, TlsNeedsBothCertificateAndKey) {
+  std::string message = usage_error("--model /m --tls-cert /c.pem");
+  EXPECT_NE(message.find("--tls-cert (tls_cert) is set but --tls-key (tls_key) is not"), std::string::npos) << message;
+  message = usage_error("--model /m --tls-key /k.pem");
+  EXPECT_NE(message.find("--tls-key (tls_key) is set but --tls-cert (tls_cert) is not"), std::string::npos) << message;
+  const TempConfig file(R"({"tls_cert": "/c.pem"})");
+  message = usage_error("--config " + file.path());
+  EXPECT_NE(message.find("tls_key"), std::string::npos) << message;
+  const TempConfig empty(R"({"tls_cert": "", "tls_key": "/k.pem"})");
+  message = usage_error("--config " + empty.path());
+  EXPECT_NE(message.find("tls_cert in"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace uninlu

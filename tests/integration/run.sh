@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP integration tests against the built binary, then the concurrency consistency test.
+# HTTP and HTTPS integration tests against the built binary, then the concurrency consistency test.
 #   tests/integration/run.sh <build-dir> [--fake] [unittest args, e.g. -v -k sigterm]
 # Without --fake: <build>/src/cli/uninlu with the tiny fixture model (generated when missing).
 # With --fake: <build>/tests/http/uninlu_fake_serve (the HTTP layer over a fake Service; no model needed).
@@ -37,6 +37,10 @@ if [[ ! -x $binary ]]; then
   exit 2
 fi
 "$python" "$repo/tests/integration/test_http.py" --binary "$binary" --model "$model" "${fake[@]}" "$@"
+# HTTPS: a test CA made with the openssl CLI; `uninlu bench` over https when the real binary is built.
+bench=()
+if [[ -x $build/src/cli/uninlu ]]; then bench=(--uninlu "$build/src/cli/uninlu"); fi
+"$python" "$repo/tests/integration/test_tls.py" --binary "$binary" --model "$model" "${fake[@]}" "${bench[@]}" "$@"
 if [[ ${#fake[@]} -eq 0 ]]; then
   # 200 concurrent clients get exactly what `uninlu predict` gives (needs the real model and binary).
   "$python" "$repo/tests/integration/test_consistency.py" --binary "$binary" --model "$model" "$@"

@@ -11,26 +11,24 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build=$root/build-perf
-model=
+# shellcheck source=tools/bench_args.sh
+source "$root/tools/bench_args.sh"
 users=32
 load=8
 precision=fp32
 while getopts "b:m:u:l:p:h" opt; do
+  bench_option "$opt" && continue
   case $opt in
-    b) build=$OPTARG ;;
-    m) model=$OPTARG ;;
     u) users=$OPTARG ;;
     l) load=$OPTARG ;;
     p) precision=$OPTARG ;;
-    *) sed -n '2,11p' "$0"; exit 2 ;;
+    *) bench_usage 2 10 ;;
   esac
 done
-model=${model:-$build/fixtures/models/full}
-uninlu=$build/src/cli/uninlu
-[[ -x $uninlu ]] || { echo "error: $uninlu not built" >&2; exit 2; }
-[[ -f $model/config.json ]] || { echo "error: no model at $model (tools/make_fixture.py --size full)" >&2; exit 2; }
-work=$(mktemp -d -t uninlu_sigterm.XXXXXX)
+bench_resolve
+bench_require_uninlu
+bench_require_model
+bench_workdir uninlu_sigterm
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 "$uninlu" serve --model "$model" --device cpu --cpu-precision "$precision" --host 127.0.0.1 --port "$port" \

@@ -2,7 +2,7 @@
 // of cases.jsonl must give exactly the reference's output (spans, offsets, order).
 #include <gtest/gtest.h>
 
-#include "engine/cpu_backend.h"
+#include "engine/cpu/cpu_backend.h"
 #include "golden_support.h"
 #include "model/model_dir.h"
 #include "pipeline/prediction.h"

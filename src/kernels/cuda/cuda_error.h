@@ -29,7 +29,7 @@ class CudaError : public Error {
   Source source() const noexcept { return source_; }
   int code() const noexcept { return code_; }            // cudaError_t or cublasStatus_t
   const std::string& call() const noexcept { return call_; }
-  const std::string& where() const noexcept { return where_; }  // "src/kernels/cuda/gemm_lt.cc:120"
+  const std::string& where() const noexcept { return where_; }  // "src/engine/cuda/gemm_lt.cc:120"
   // The CUDA context is unusable after this error (an illegal address, a kernel fault, an uncorrectable
   // ECC error...): every later call fails until the device is reset.
   bool sticky() const noexcept { return sticky_; }
