@@ -22,7 +22,9 @@ void put32(std::string& out, std::uint32_t v) {
 // extra field, as torch.save writes it.
 std::string make_zip(const std::vector<std::pair<std::string, std::string>>& entries) {
   std::string out, directory;
-  for (const auto& [name, data] : entries) {
+  for (const auto& entry : entries) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
+    const std::string& data = entry.second;
     const auto offset = static_cast<std::uint32_t>(out.size());
     const std::size_t unpadded = out.size() + 30 + name.size() + 4;
     const auto padding = static_cast<std::uint16_t>((64 - unpadded % 64) % 64);
