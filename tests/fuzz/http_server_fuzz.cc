@@ -54,7 +54,7 @@ void start_server() {
   options.port = 0;
   options.io_threads = 2;
   // Short timeouts: a fuzzed "sleep:"/"hold" request or a stalled partial request ends quickly.
-  options.request_timeout = 300ms;
+  options.request_timeout = 100ms;
   options.header_timeout = 1000ms;
   options.body_timeout = 1000ms;
   options.write_timeout = 1000ms;
