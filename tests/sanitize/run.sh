@@ -23,7 +23,7 @@ case $kind in
   tsan) sanitize=thread ;;
 esac
 # Debug keeps assertions; Sanitizers.cmake sets -O1. The benchmarks are not run here, so not built.
-cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DUNINLU_SANITIZE=$sanitize -DUNINLU_WERROR=ON \
+cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DUNINLU_SANITIZE="$sanitize" -DUNINLU_WERROR=ON \
   -DUNINLU_WITH_CUDA=OFF -DUNINLU_BUILD_BENCH=OFF >/dev/null
 
 # Reports abort the process (the test fails) and carry stack traces.
