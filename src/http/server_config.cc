@@ -385,7 +385,7 @@ void apply_config_file(const std::string& path, ServerConfig& config) {
   Json file;
   try {
     file = Json::parse(text.str());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error; out_of_range for a number like 1e999
     std::string what = e.what();
     if (const auto tag_end = what.find("] "); !what.empty() && what.front() == '[' && tag_end != std::string::npos) {
       what = what.substr(tag_end + 2);
