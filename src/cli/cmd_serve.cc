@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "grpc/grpc_server.h"
 #include "http/serve_app.h"
 #include "http/server_config.h"
 #include "serving/inference_service.h"
@@ -10,11 +11,12 @@ namespace uninlu::cli {
 namespace {
 
 const RegisterCommand kServe{
-    "serve", "Serve the HTTP API (POST /api/predict, GET /health, ...) on port 7860", [](CLI::App& sub) -> CommandRun {
+    "serve", "Serve the HTTP API (POST /api/predict, GET /health, ...) on port 7860, and gRPC with --grpc-port", [](CLI::App& sub) -> CommandRun {
       auto flags = std::make_shared<ServeFlags>();
       flags->add_to(sub);
       return [flags] {
-        return run_serve(*flags, [](const ServiceOptions& options) { return make_inference_service(options); });
+        return run_serve(
+            *flags, [](const ServiceOptions& options) { return make_inference_service(options); }, grpc_front_end());
       };
     }};
 
