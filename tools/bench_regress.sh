@@ -13,6 +13,8 @@
 #   uninlu bench --model MODEL in process: int8 at 1 and 32 connections, fp32 at 32 connections (8 s each)
 #   bench/gemm_bench: oneDNN fp32, bf16 and int8 on 256 x 768 -> 3072, 1 thread
 #   bench/request_bench: the load-test request, int8 and fp32, 1 thread, 8 requests per call
+#   uninlu bench --device null (the host path alone, issue 18): server CPU per load-test request at 64
+#   HTTP connections, server on CPU 0 and load generator on CPU 1 (6 s)
 # Metrics are CPU time per unit of work where the tool measures it (less sensitive to other processes
 # than wall time) and throughput/latency otherwise; each has a direction (lower or higher is better).
 #
@@ -62,6 +64,12 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   >"$work/int8.json" 2>/dev/null || true
 "$uninlu" bench --model "$model" --cpu-precision fp32 --connections 32 --duration 8 --warmup 2 --json \
   >"$work/fp32.json" 2>/dev/null || true
+tiny=$build/fixtures/models/tiny
+if [[ ! -f $tiny/config.json ]]; then
+  "$python" "$root/tools/make_fixture.py" --size tiny --out "$tiny" --safetensors >&2
+fi
+"$uninlu" bench --model "$tiny" --device null --connections 64 --duration 6 --warmup 1 --server-cpu 0 --client-cpu 1 \
+  --json >"$work/null.json" 2>/dev/null || true
 "$gemm_bench" --benchmark_filter='gemm/onednn_(fp32|bf16|int8)/T:256/768x3072/threads:1/' \
   --benchmark_min_time=0.3 --benchmark_format=json >"$work/gemm.json" 2>/dev/null
 "$request_bench" --benchmark_filter='request/(fp32|int8)/threads:1/requests_per_call:8/' \
@@ -88,6 +96,11 @@ for name in ("int8", "fp32"):
         bench(f"{work}/{name}.json", f"uninlu.{name}")
     except (ValueError, KeyError, FileNotFoundError) as e:
         sys.exit(f"error: uninlu bench {name} gave no results ({e})")
+try:  # the host path: only its CPU per request (its throughput is the load generator's)
+    phase = json.load(open(f"{work}/null.json"))["phases"][0]
+    metrics["uninlu.null_device.c64.server_cpu_ms_per_request"] = (phase["server_cpu"]["ms_per_request"], "lower")
+except (ValueError, KeyError, IndexError, TypeError, FileNotFoundError) as e:
+    sys.exit(f"error: uninlu bench --device null gave no results ({e})")
 for path in (f"{work}/gemm.json", f"{work}/request.json"):
     for b in json.load(open(path))["benchmarks"]:
         scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]

@@ -82,7 +82,7 @@ void pin_process_thread(const std::vector<int>& cpus) {
 
 std::string server_description(const ServerConfig& c) {
   std::ostringstream out;
-  out << "in process, cpu " << precision_name(c.service.cpu_precision) << ", threads "
+  out << "in process, device " << c.service.device << ", cpu " << precision_name(c.service.cpu_precision) << ", threads "
       << (c.service.cpu_threads == 0 ? std::string("all") : std::to_string(c.service.cpu_threads))
       << ", dynamic batching " << (c.service.scheduler.dynamic_batching ? "on" : "off") << ", max_batch_tokens "
       << c.service.scheduler.max_batch_tokens << ", max_wait "

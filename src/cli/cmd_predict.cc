@@ -61,7 +61,7 @@ int run_predict(const PredictArgs& args) {
       nlohmann::ordered_json c;
       try {
         c = nlohmann::ordered_json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for 1e999
         fail(ErrorKind::InvalidInput, "line " + std::to_string(line_no) + " is not JSON: " + e.what());
       }
       if (!c.is_object()) fail(ErrorKind::InvalidInput, "line " + std::to_string(line_no) + " is not a JSON object");

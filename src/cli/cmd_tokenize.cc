@@ -61,7 +61,7 @@ std::string decode_input_line(const std::string& line, bool jsonl, std::size_t l
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error; out_of_range for 1e999
     fail(ErrorKind::InvalidInput, line_label(line_number) + " is not a JSON string literal: " + e.what());
   }
   if (!value.is_string()) {

@@ -91,7 +91,7 @@ nlohmann::ordered_json parse_json_body(std::string_view body) {
   }
   try {
     return nlohmann::ordered_json::parse(body);
-  } catch (const nlohmann::ordered_json::parse_error& e) {
+  } catch (const nlohmann::ordered_json::exception& e) {  // parse_error; out_of_range for 1e999
     fail(ErrorKind::InvalidInput, "malformed JSON in request body: " + without_exception_tag(e.what()));
   }
 }

@@ -11,6 +11,7 @@
 #include "http/v2_routes.h"
 #include "http/web_assets.h"
 #include "kernels/cpu/cpu_isa.h"
+#include "pipeline/json_writer.h"
 #include "serving/metrics.h"
 
 namespace uninlu {
@@ -49,7 +50,11 @@ void answer_json(Exchange& exchange, Call&& call) {
 }
 
 HttpResponse outcome_response(const PredictOutcome& outcome, const std::string& request_id) {
-  if (outcome.result) return json_response(200, predict_result_json(*outcome.result, request_id));
+  if (outcome.result) {
+    HttpResponse response;
+    response.body = predict_result_text(*outcome.result, request_id);
+    return response;
+  }
   if (outcome.error) return error_response(*outcome.error, request_id);
   return error_response(ErrorKind::Internal, "internal error (a bug): the prediction finished without a result",
                         request_id);
@@ -102,7 +107,7 @@ Json item_error(ErrorKind kind, std::string_view message) {
 Json item_json(const PredictOutcome& outcome) {
   if (outcome.result) {
     Json j;
-    j["result"] = outcome.result->output;
+    j["result"] = Json::parse(outcome.result->output_json);
     j["timing"] = timing_json(outcome.result->timing);
     j["devices"] = outcome.result->devices;
     return j;
@@ -221,13 +226,30 @@ Json cpu_runtime_info(const Json& info) {
 
 }  // namespace
 
-Json predict_result_json(const PredictResult& result, std::string_view request_id) {
-  Json body;
-  body["result"] = result.output;
-  body["request_id"] = request_id;
-  body["timing"] = timing_json(result.timing);
-  body["devices"] = result.devices;
-  return body;
+std::string predict_result_text(const PredictResult& result, std::string_view request_id) {
+  std::string out;
+  out.reserve(result.output_json.size() + 192);
+  out += "{\"result\":";
+  out += result.output_json;
+  out += ",\"request_id\":";
+  append_json_string(out, request_id);
+  // The timing's numbers through nlohmann, so that doubles print exactly as before.
+  const PredictTiming& t = result.timing;
+  out += ",\"timing\":{\"tokenize_ms\":";
+  out += Json(rounded_ms(t.tokenize_ms)).dump();
+  out += ",\"queue_ms\":";
+  out += Json(rounded_ms(t.queue_ms)).dump();
+  out += ",\"inference_ms\":";
+  out += Json(rounded_ms(t.inference_ms)).dump();
+  out += ",\"total_ms\":";
+  out += Json(rounded_ms(t.total_ms)).dump();
+  out += "},\"devices\":[";
+  for (std::size_t i = 0; i < result.devices.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    append_json_string(out, result.devices[i]);
+  }
+  out += "]}";
+  return out;
 }
 
 void install_routes(Router& router, Service& service, RouteOptions options) {

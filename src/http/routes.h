@@ -20,7 +20,8 @@ struct RouteOptions {
 // `service` must outlive the router.
 void install_routes(Router& router, Service& service, RouteOptions options);
 
-// The JSON of a successful prediction: {"result": {"output": [...]}, "request_id", "timing", "devices"}.
-nlohmann::ordered_json predict_result_json(const PredictResult& result, std::string_view request_id);
+// The JSON text of a successful prediction: {"result": {"output": [...]}, "request_id", "timing",
+// "devices"}, compact, written directly around the result's own output text (no json tree).
+std::string predict_result_text(const PredictResult& result, std::string_view request_id);
 
 }  // namespace uninlu

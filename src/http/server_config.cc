@@ -127,12 +127,12 @@ std::chrono::milliseconds milliseconds(const Value& v) {
 
 std::size_t count(const Value& v, long long max) { return static_cast<std::size_t>(v.integer(1, max)); }
 
-// "auto", "cpu", "cuda" (the first GPU), "cuda:N" or "cuda:N,M,..." (several GPUs).
+// "auto", "cpu", "cuda" (the first GPU), "cuda:N" or "cuda:N,M,..." (several GPUs); "null" (benchmarking).
 std::string parse_device(const Value& v) {
   std::string device = v.string(false);
   std::transform(device.begin(), device.end(), device.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (device == "auto" || device == "cpu") return device;
+  if (device == "auto" || device == "cpu" || device == "null") return device;
   if (device == "cuda") return "cuda:0";
   constexpr std::string_view cuda = "cuda:";
   bool ok = device.size() > cuda.size() && device.compare(0, cuda.size(), cuda) == 0;
@@ -183,7 +183,7 @@ const std::vector<Field>& fields() {
     {"model_name", "--model-name", Kind::String,
      "the model's name in the v2 routes /v2/models/{name} (default: the model directory's name)",
      [](ServerConfig& c, const Value& v) { c.http.model_name = v.string(false); }},
-    {"device", "--device", Kind::String, R"(devices: "auto", "cpu", "cuda:0" or "cuda:0,1")",
+    {"device", "--device", Kind::String, R"(devices: "auto", "cpu", "cuda:0" or "cuda:0,1"; "null": benchmarking only)",
      [](ServerConfig& c, const Value& v) { c.service.device = parse_device(v); }},
     {"batch_size", "--max_batch_size,--max-batch-size,--batch-size", Kind::Integer,
      "most requests in one device batch",
@@ -388,7 +388,7 @@ void apply_config_file(const std::string& path, ServerConfig& config) {
   Json file;
   try {
     file = Json::parse(text.str());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error; out_of_range for a number like 1e999
     std::string what = e.what();
     if (const auto tag_end = what.find("] "); !what.empty() && what.front() == '[' && tag_end != std::string::npos) {
       what = what.substr(tag_end + 2);

@@ -36,6 +36,14 @@ class SessionRegistry {
 };
 
 struct ServerContext {
+  // Spelled out: make_unique's parenthesized aggregate initialization needs clang 16, and the fuzz
+  // build (tests/fuzz) uses Debian 12's clang 14.
+  ServerContext(const HttpOptions& options_, const Router& router_, Service& service_, AccessLog& access_log_,
+                RequestIdGenerator& ids_, SessionRegistry& registry_, const AccessControl& access_,
+                const CorsPolicy& cors_)
+      : options(options_), router(router_), service(service_), access_log(access_log_), ids(ids_),
+        registry(registry_), access(access_), cors(cors_) {}
+
   const HttpOptions& options;
   const Router& router;
   Service& service;

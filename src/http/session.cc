@@ -227,7 +227,9 @@ void BasicSession<Stream>::take_header() {
 
 template <class Stream>
 void BasicSession<Stream>::reject_oversize_body() {
-  const auto length = parser_->content_length();
+  // Beast refuses a Content-Length over the limit while it reads the fields, before the header is done;
+  // content_length() asserts a finished header (the fuzzer found the abort in a Debug build).
+  const auto length = parser_->is_header_done() ? parser_->content_length() : boost::none;
   const std::string limit = std::to_string(context_.options.max_body_bytes);
   const std::string what =
       length ? "request body is " + std::to_string(*length) + " bytes; at most " + limit + " are allowed"

@@ -279,9 +279,10 @@ PredictRequest v2_predict_request(const V2InferRequest& request, std::size_t i, 
   return out;
 }
 
-Json v2_infer_response(const V2Model& model, const std::optional<std::string>& id, const std::vector<Json>& results) {
+Json v2_infer_response(const V2Model& model, const std::optional<std::string>& id,
+                       const std::vector<std::string>& results) {
   Json data = Json::array();
-  for (const Json& result : results) data.push_back(to_json_text(result));
+  for (const std::string& result : results) data.push_back(result);
   Json j;
   j["model_name"] = model.name;
   j["model_version"] = model.version;

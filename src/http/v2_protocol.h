@@ -65,9 +65,10 @@ V2InferRequest parse_v2_infer_request(const nlohmann::ordered_json& body, std::s
 PredictRequest v2_predict_request(const V2InferRequest& request, std::size_t i, std::string request_id);
 
 // The answer: model_name, model_version, id (when the request had one) and the output tensor "result",
-// BYTES [N], each element the JSON text of /api/predict's "result" for that text.
+// BYTES [N], each element the JSON text of /api/predict's "result" for that text (`results`: those texts,
+// compact, as the service writes them).
 nlohmann::ordered_json v2_infer_response(const V2Model& model, const std::optional<std::string>& id,
-                                         const std::vector<nlohmann::ordered_json>& results);
+                                         const std::vector<std::string>& results);
 
 // The protocol's error object: {"error": message}.
 nlohmann::ordered_json v2_error_body(std::string_view message);

@@ -38,7 +38,7 @@ class InferState {
     {
       const std::lock_guard lock(mutex_);
       if (outcome.result) {
-        results_[i] = std::move(outcome.result->output);
+        results_[i] = std::move(outcome.result->output_json);
       } else if (!error_ || i < error_index_) {
         error_ = outcome.error.value_or(Error(ErrorKind::Internal, "the prediction finished without a result (a bug)"));
         error_index_ = i;
@@ -65,7 +65,7 @@ class InferState {
   V2Model model_;
   std::optional<std::string> id_;
   std::mutex mutex_;
-  std::vector<Json> results_;
+  std::vector<std::string> results_;
   std::optional<Error> error_;
   std::size_t error_index_ = 0;
   std::size_t remaining_;

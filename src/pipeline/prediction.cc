@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/utf8.h"
+#include "pipeline/json_writer.h"
 #include "pipeline/span_decoder.h"
 
 namespace uninlu {
@@ -147,6 +148,28 @@ void PredictionTask::emit(std::size_t node, std::vector<ResultChain>& out) const
       emit(child, out);
     }
   }
+}
+
+// emit()'s order, each chain written where emit() would copy it.
+void PredictionTask::emit_text(std::size_t node, std::string& out, bool& first) const {
+  for (std::size_t child : nodes_[node].children) {
+    const Node& c = nodes_[child];
+    if (c.schema == nullptr || output_all_prefix_) {
+      if (!first) out.push_back(',');
+      first = false;
+      append_chain_json(out, c.chain);
+    }
+    if (c.schema != nullptr) emit_text(child, out, first);
+  }
+}
+
+std::string PredictionTask::output_text() const {
+  if (!finished()) fail(ErrorKind::Internal, "output_text() before the prediction finished");
+  std::string out = "{\"output\":[";
+  bool first = true;
+  emit_text(0, out, first);
+  out += "]}";
+  return out;
 }
 
 std::vector<ResultChain> PredictionTask::results() const {

@@ -55,6 +55,8 @@ class PredictionTask {
 
   std::vector<ResultChain> results() const;
   nlohmann::ordered_json output_json() const { return results_to_json(results()); }
+  // The same as compact JSON text (output_json().dump()), written without building the tree.
+  std::string output_text() const;
 
   const std::string& text() const noexcept { return text_; }
   const Encoding& encoding() const noexcept { return encoding_; }
@@ -78,6 +80,7 @@ class PredictionTask {
 
   std::string hint_text(const Node& node, const std::string& key) const;
   void emit(std::size_t node, std::vector<ResultChain>& out) const;
+  void emit_text(std::size_t node, std::string& out, bool& first) const;
 
   const BertTokenizer& tokenizer_;
   std::string text_;

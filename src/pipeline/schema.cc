@@ -81,7 +81,7 @@ Schema Schema::parse(std::string_view json_text, const PipelineLimits& limits) {
   nlohmann::ordered_json value;
   try {
     value = nlohmann::ordered_json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     fail(ErrorKind::InvalidInput, std::string("schema string is not valid JSON: ") + e.what());
   }
   if (!value.is_object()) {

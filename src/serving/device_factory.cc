@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "engine/cpu/cpu_backend.h"
+#include "engine/null/null_backend.h"
 #include "serving/cuda_devices.h"
 
 namespace uninlu {
@@ -37,6 +38,16 @@ std::unique_ptr<Device> make_cpu_device(const ServiceOptions& options, const Mod
   return device;
 }
 
+std::unique_ptr<Device> make_null_device(const ServiceOptions& options, const ModelDir& model) {
+  auto device = std::make_unique<Device>();
+  device->name = "null";
+  device->is_gpu = false;
+  device->backend = make_null_backend(model.config.hidden_size);
+  device->max_batch_tokens = options.scheduler.max_batch_tokens != 0 ? options.scheduler.max_batch_tokens : kCpuBatchTokens;
+  spdlog::warn("device null: fixed logits, no model work; for benchmarking the host path only, not for answers");
+  return device;
+}
+
 }  // namespace
 
 DeviceSpec parse_device_spec(const std::string& spec) {
@@ -45,6 +56,8 @@ DeviceSpec parse_device_spec(const std::string& spec) {
     out.all_gpus = true;
   } else if (spec == "cpu") {
     out.use_cpu_only = true;
+  } else if (spec == "null") {
+    out.use_null = true;
   } else if (spec == "cuda" || spec == "gpu") {
     out.all_gpus = true;
     out.gpus_required = true;
@@ -64,7 +77,7 @@ DeviceSpec parse_device_spec(const std::string& spec) {
       if (rest.empty()) fail(ErrorKind::Usage, "device '" + spec + "' ends with a comma");
     }
   } else {
-    fail(ErrorKind::Usage, "unknown device '" + spec + "' (expected auto, cpu, cuda, cuda:0 or cuda:0,1)");
+    fail(ErrorKind::Usage, "unknown device '" + spec + "' (expected auto, cpu, cuda, cuda:0, cuda:0,1 or null)");
   }
   return out;
 }
@@ -72,6 +85,10 @@ DeviceSpec parse_device_spec(const std::string& spec) {
 std::vector<std::unique_ptr<Device>> create_devices(const ServiceOptions& options, const ModelDir& model) {
   const DeviceSpec spec = parse_device_spec(options.device);
   std::vector<std::unique_ptr<Device>> devices;
+  if (spec.use_null) {
+    devices.push_back(make_null_device(options, model));
+    return devices;
+  }
   if (!spec.use_cpu_only) {
     std::string why_none;
     const int visible = cuda_device_count(&why_none);

@@ -4,6 +4,7 @@
 //                   when there is no GPU, no driver, or no CUDA in this build (said once in the log)
 //   "cpu"           the CPU only
 //   "cuda:0", "cuda:0,1", "cuda"   those GPUs (all with "cuda") plus the CPU on standby for faults
+//   "null"          the null device alone (engine/null: fixed logits, no model work; benchmarking only)
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace uninlu {
 
 struct DeviceSpec {
   bool use_cpu_only = false;
+  bool use_null = false;       // the benchmarking device
   bool all_gpus = false;      // "auto" or "cuda"
   bool gpus_required = false;  // an explicit "cuda..." must find its GPUs
   std::vector<int> gpu_ordinals;

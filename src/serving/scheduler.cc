@@ -460,7 +460,7 @@ void Scheduler::advance(const std::shared_ptr<Request>& request) {
 
 void Scheduler::finish(const std::shared_ptr<Request>& request) {
   PredictResult result;
-  result.output = request->task->output_json();
+  result.output_json = request->task->output_text();
   result.tokens = static_cast<int>(request->task->encoding().size());
   result.steps = 1 + request->task->cross_steps();
   result.prompts = request->task->prompts_evaluated();

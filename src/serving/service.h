@@ -33,7 +33,8 @@ struct PredictTiming {
 };
 
 struct PredictResult {
-  nlohmann::ordered_json output;     // {"output": [...]}: the reference pipeline's return value
+  std::string output_json;           // {"output": [...]}: the reference pipeline's return value, as compact
+                                     // JSON text (written once, straight into the HTTP answer)
   std::vector<std::string> devices;  // the devices that ran its steps, in order of first use
   PredictTiming timing;
   int tokens = 0;                    // text tokens

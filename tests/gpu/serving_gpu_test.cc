@@ -87,10 +87,10 @@ void run_through_scheduler(const std::string& faults, std::size_t budget) {
   for (std::size_t i = 0; i < n; ++i) {
     const auto& o = out.results[i];
     ASSERT_TRUE(o.result.has_value()) << cases[i]["id"] << " failed: " << (o.error ? o.error->what() : "?");
-    if (o.result->output == cases[i]["expected"]) {
+    if (nlohmann::ordered_json::parse(o.result->output_json) == cases[i]["expected"]) {
       ++correct;
     } else {
-      ADD_FAILURE() << cases[i]["id"] << ": got " << o.result->output.dump() << ", expected " << cases[i]["expected"].dump();
+      ADD_FAILURE() << cases[i]["id"] << ": got " << o.result->output_json << ", expected " << cases[i]["expected"].dump();
     }
     for (const auto& d : o.result->devices) gpu_served += d.rfind("cuda:", 0) == 0 ? 1 : 0;
   }

@@ -116,7 +116,7 @@ PredictOutcome FakeService::outcome_of(const Pending& pending) const {
     chains.push_back(nlohmann::ordered_json::array({item}));
   }
   PredictResult result;
-  result.output["output"] = chains;
+  result.output_json = nlohmann::ordered_json{{"output", chains}}.dump();
   result.devices = options_.devices;
   result.timing.total_ms = 1.5;
   result.tokens = static_cast<int>(code_points(pending.request.text)) + 2;

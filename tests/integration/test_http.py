@@ -418,6 +418,33 @@ class ProcessTest(unittest.TestCase):
         self.assertEqual(server.post("/api/predict", REFERENCE).status, 200)
         self.assertEqual(server.stderr().count("serving on the CPU"), 1, server.stderr())
 
+    def test_null_device_is_refused_without_allow_null_device(self):
+        if FAKE:
+            self.skipTest("the fake server has no devices")
+        server = self.start(["--device", "null"], wait=False)
+        self.assertEqual(server.proc.wait(timeout=60), 2)
+        self.assertIn("--allow-null-device", server.stderr())
+        self.assertIn("benchmarking", server.stderr())
+
+    def test_null_device_serves_its_fixed_pattern_with_allow_null_device(self):
+        if FAKE:
+            self.skipTest("the fake server has no devices")
+        server = self.start(["--device", "null", "--allow-null-device"])
+        self.assertEqual(server.get("/health").json()["serving_on"], ["null"])
+        # Nested schema: the pattern's spans open the next level as a real answer would.
+        body = {"text": REFERENCE["text"], "schema": {"公司": {"地点": None}, "地理位置": None}}
+        first = server.post("/api/predict", body)
+        self.assertEqual(first.status, 200, first.body)
+        self.assertEqual(first.json()["devices"], ["null"])
+        output = first.json()["result"]["output"]
+        self.assertTrue(output)
+        self.assertTrue(any(len(chain) == 2 for chain in output), output)
+        for chain in output:
+            for item in chain:
+                b, e = item["offset"]
+                self.assertEqual(item["span"], body["text"][b:e])
+        self.assertEqual(server.post("/api/predict", body).json()["result"], first.json()["result"])
+
     def test_invalid_values_exit_2_naming_the_field(self):
         for args, port, words in (([], 70000, "invalid --port: must be an integer from 0 to 65535, got 70000"),
                                   (["--device", "tpu"], None, "invalid --device"),

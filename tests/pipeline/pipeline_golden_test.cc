@@ -32,6 +32,8 @@ TEST(PipelineGolden, EveryCaseMatchesTheReference) {
     ASSERT_EQ(task.windows().size(), c["n_windows"].get<std::size_t>()) << id;
     run_task(*backend, task, 8192);
     const auto output = task.output_json();
+    // The HTTP answer writes the output as text directly: the same bytes as the tree's dump.
+    EXPECT_EQ(task.output_text(), output.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)) << id;
     if (output == c["expected"]) {
       ++matched;
     } else {

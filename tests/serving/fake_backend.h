@@ -3,6 +3,7 @@
 // same input always gives the same spans, different hints give different spans (recursion is exercised),
 // and results do not depend on batching. It can be slowed down and made to fail.
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -37,8 +38,10 @@ class FakeBackend : public Backend {
     max_cross_batch = std::max<std::size_t>(max_cross_batch, batch.size());
     std::vector<SpanLogits> out;
     for (const auto& in : batch) {
-      long hint = in.hint.position_offset;
-      for (auto id : in.hint.ids) hint = hint * 31 + id;
+      // Unsigned, so the hash wraps instead of overflowing (UBSan), and stays a function of the hint.
+      std::uint64_t hash = static_cast<std::uint64_t>(in.hint.position_offset);
+      for (auto id : in.hint.ids) hash = hash * 31 + static_cast<std::uint64_t>(id);
+      const long hint = static_cast<long>(hash % 1000003);
       SpanLogits l;
       for (int i = 0; i < in.text->len; ++i) {
         const long v = static_cast<long>(in.text->values[static_cast<std::size_t>(i)]) + hint;
