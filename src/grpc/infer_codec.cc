@@ -6,7 +6,6 @@
 #include <string>
 
 #include "core/error.h"
-#include "http/json_response.h"
 
 namespace uninlu {
 
@@ -143,7 +142,7 @@ V2InferRequest parse_grpc_infer_request(const inference::ModelInferRequest& requ
 }
 
 void fill_grpc_infer_response(const V2Model& model, const V2InferRequest& request, bool raw,
-                              const std::vector<nlohmann::ordered_json>& results,
+                              const std::vector<std::string>& results,
                               inference::ModelInferResponse& response) {
   response.set_model_name(model.name);
   response.set_model_version(model.version);
@@ -153,8 +152,7 @@ void fill_grpc_infer_response(const V2Model& model, const V2InferRequest& reques
   output->set_datatype("BYTES");
   output->add_shape(static_cast<std::int64_t>(results.size()));
   std::string* raw_out = raw ? response.add_raw_output_contents() : nullptr;
-  for (const auto& result : results) {
-    const std::string text = to_json_text(result);
+  for (const std::string& text : results) {
     if (raw_out == nullptr) {
       output->mutable_contents()->add_bytes_contents(text);
       continue;

@@ -123,7 +123,7 @@ class InferReactor final : public grpc::ServerUnaryReactor {
     {
       const std::lock_guard lock(mutex_);
       if (outcome.result) {
-        results_[i] = std::move(outcome.result->output);
+        results_[i] = std::move(outcome.result->output_json);
       } else if (!error_ || i < error_index_) {
         error_ = outcome.error.value_or(Error(ErrorKind::Internal, "the prediction finished without a result (a bug)"));
         error_index_ = i;
@@ -161,7 +161,7 @@ class InferReactor final : public grpc::ServerUnaryReactor {
   Clock::time_point start_;
   std::chrono::system_clock::time_point deadline_hint_ = std::chrono::system_clock::time_point::max();
   std::mutex mutex_;
-  std::vector<nlohmann::ordered_json> results_;
+  std::vector<std::string> results_;
   std::optional<Error> error_;
   std::size_t error_index_ = 0;
   std::size_t remaining_;

@@ -102,7 +102,7 @@ TEST(GrpcInferCodec, AnswersInTheRequestsForm) {
   V2InferRequest request;
   request.texts = {"a", "b"};
   request.id = "x";
-  const std::vector<nlohmann::ordered_json> results{{{"output", 1}}, {{"output", 2}}};
+  const std::vector<std::string> results{R"({"output":1})", R"({"output":2})"};
   inference::ModelInferResponse plain;
   fill_grpc_infer_response(V2Model{"m"}, request, false, results, plain);
   EXPECT_EQ(plain.model_name(), "m");
