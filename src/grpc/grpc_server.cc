@@ -67,6 +67,8 @@ void GrpcServer::shutdown(std::chrono::milliseconds grace) {
   server_.reset();
 }
 
+void GrpcServer::reload() { access_.reload(); }
+
 std::string GrpcServer::describe() const {
   return std::string(tls_ ? "gRPC over TLS" : "gRPC") + " on " + local_address();
 }

@@ -33,6 +33,9 @@ class GrpcServer final : public FrontEnd {
   // Refuses new RPCs and gives the ones in flight up to `grace` to finish; after it they are cancelled.
   void shutdown(std::chrono::milliseconds grace) override;
   std::string describe() const override;  // "gRPC on 0.0.0.0:50051" (grpcs with TLS)
+  // SIGHUP: re-reads the API keys file, so a key revoked for REST is revoked here at the same moment.
+  // The TLS certificate is the one gRPC started with (grpc++ takes it once); a restart changes it.
+  void reload() override;
 
  private:
   std::string host_;

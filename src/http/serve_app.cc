@@ -77,7 +77,10 @@ int run_serve(const ServeFlags& flags, const ServiceFactory& make_service, const
                config.service.scheduler.dynamic_batching ? "on" : "off");
 
   std::unique_ptr<FrontEnd> front_end = make_front_end ? make_front_end(config, *service) : nullptr;
-  if (front_end) spdlog::info("uninlu serve also listening with {}", front_end->describe());
+  if (front_end) {
+    spdlog::info("uninlu serve also listening with {}", front_end->describe());
+    server.on_reload([&front_end] { front_end->reload(); });
+  }
 
   const auto report = server.serve(*service, access_log);
   // The Service is drained by now: what remains of the other protocol's RPCs is writing their answers.

@@ -21,6 +21,7 @@ class FrontEnd {
   virtual ~FrontEnd() = default;
   virtual std::string describe() const = 0;  // for the startup log: "gRPC on 0.0.0.0:50051"
   virtual void shutdown(std::chrono::milliseconds grace) = 0;
+  virtual void reload() {}  // SIGHUP: re-read what the HTTP server re-reads (the API keys)
 };
 // nullptr when the configuration leaves it off.
 using FrontEndFactory = std::function<std::unique_ptr<FrontEnd>(const ServerConfig&, Service&)>;

@@ -264,6 +264,26 @@ class GrpcProcessTest(unittest.TestCase):
             call((("authorization", "Bearer k1"),))
         self.assertTrue(server.stub.ServerReady(pb.ServerReadyRequest()).ready)  # probes stay open, as in REST
 
+    def test_keys_file_reloaded_on_sighup(self):
+        # A key taken out of the file stops working over gRPC at the same SIGHUP as over REST.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "keys")
+            with open(path, "w") as f:
+                f.write("old-key\n")
+            server = self.start(["--api-keys-file", path])
+            request = pb.ServerMetadataRequest()
+            server.stub.ServerMetadata(request, metadata=(("authorization", "Bearer old-key"),))
+            with open(path, "w") as f:
+                f.write("new-key\n")
+            server.proc.send_signal(signal.SIGHUP)
+            # Logged once by the REST server and once by the gRPC front end.
+            self.assertTrue(test_http.wait_until(lambda: server.stderr().count("re-read") >= 2, 30), server.stderr())
+            with self.assertRaises(grpc.RpcError) as caught:
+                server.stub.ServerMetadata(request, metadata=(("authorization", "Bearer old-key"),))
+            self.assertEqual(caught.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            server.stub.ServerMetadata(request, metadata=(("authorization", "Bearer new-key"),))
+            self.assertEqual(server.request("GET", "/v2", headers={"Authorization": "Bearer new-key"}).status, 200)
+
     def test_grpc_deadline_stops_the_work(self):
         # Our timeout is far; the client's deadline is short: the server must drop the work at it.
         server = self.start(["--request-timeout-ms", "600000"])
