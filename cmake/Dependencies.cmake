@@ -15,3 +15,7 @@ endif()
 if(UNINLU_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+# The Open Inference Protocol over gRPC (src/grpc/): protoc and the C++ plugin generate the stubs.
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_program(UNINLU_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

@@ -12,6 +12,7 @@ build_packages=(
   libdnnl-dev ocl-icd-opencl-dev libopenblas-dev libopenblas0-pthread libgomp1  # dnnl-config.cmake needs OpenCL
   libssl-dev libboost-dev libboost-system-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libutf8proc-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC front end (src/grpc/)
 )
 test_packages=(
   python3 python3-torch python3-numpy python3-yaml  # reference implementation, fixtures, goldens, k8s checks
@@ -20,13 +21,14 @@ test_packages=(
   nginx python3-locust wrk curl jq shellcheck procps psmisc iproute2
   openssl                                           # the TLS tests make their CA and certificates with it
   qemu-user                                         # the CPU matrix: kernels as other x86-64 CPUs
+  python3-grpcio python3-protobuf                   # the gRPC integration test's client
 )
 sanitize_packages=(
   clang libclang-rt-14-dev            # the fuzz targets: clang's -fsanitize=fuzzer (libFuzzer) and its runtimes
   python3 python3-torch python3-numpy  # the fixture models the sanitized tests and the fuzz seeds come from
 )
 runtime_packages=(libdnnl2 libopenblas0-pthread libgomp1 libutf8proc2 libspdlog1.10 libfmt9
-  libprometheus-cpp-core1.0 libssl3 curl ca-certificates)
+  libprometheus-cpp-core1.0 libssl3 libgrpc++1.51 libprotobuf32 curl ca-certificates)
 
 case "${1:-}" in
   --build-only) packages=("${build_packages[@]}") ;;

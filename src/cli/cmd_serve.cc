@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "grpc/grpc_server.h"
 #include "http/serve_app.h"
 #include "http/server_config.h"
 #include "serving/inference_service.h"
@@ -11,7 +12,7 @@ namespace uninlu::cli {
 namespace {
 
 const RegisterCommand kServe{
-    "serve", "Serve the HTTP API (POST /api/predict, GET /health, ...) on port 7860", [](CLI::App& sub) -> CommandRun {
+    "serve", "Serve the HTTP API (POST /api/predict, GET /health, ...) on port 7860, and gRPC with --grpc-port", [](CLI::App& sub) -> CommandRun {
       auto flags = std::make_shared<ServeFlags>();
       auto allow_null = std::make_shared<bool>(false);
       flags->add_to(sub);
@@ -26,7 +27,7 @@ const RegisterCommand kServe{
                  "(uninlu bench --device null). To serve it anyway, add --allow-null-device");
           }
           return make_inference_service(options);
-        });
+        }, grpc_front_end());
       };
     }};
 

@@ -1,5 +1,6 @@
 #pragma once
-// GET /openapi.json: the OpenAPI 3.1 document of every route (src/http/openapi.json, compiled in).
+// GET /openapi.json: the OpenAPI 3.1 document of every route (src/http/openapi.json, compiled in), and
+// GET /docs: the same rendered as an HTML page (api_docs_page.h).
 // tests/openapi validates it; tests/integration/test_openapi.py replays its examples on a real server.
 #include <string_view>
 

@@ -43,7 +43,7 @@ std::string device_names(const nlohmann::ordered_json& devices) {
 
 }  // namespace
 
-int run_serve(const ServeFlags& flags, const ServiceFactory& make_service) {
+int run_serve(const ServeFlags& flags, const ServiceFactory& make_service, const FrontEndFactory& make_front_end) {
   ServerConfig config = resolve_server_config(flags);
   if (!spdlog::get("uninlu")) setup_logging(config.log_level);
 
@@ -76,7 +76,15 @@ int run_serve(const ServeFlags& flags, const ServiceFactory& make_service) {
                precision_name(config.service.cpu_precision), precision_name(config.service.gpu_precision),
                config.service.scheduler.dynamic_batching ? "on" : "off");
 
+  std::unique_ptr<FrontEnd> front_end = make_front_end ? make_front_end(config, *service) : nullptr;
+  if (front_end) {
+    spdlog::info("uninlu serve also listening with {}", front_end->describe());
+    server.on_reload([&front_end] { front_end->reload(); });
+  }
+
   const auto report = server.serve(*service, access_log);
+  // The Service is drained by now: what remains of the other protocol's RPCs is writing their answers.
+  if (front_end) front_end->shutdown(std::chrono::milliseconds(2000));
   if (report.forced) {
     spdlog::warn("stopped at once; {} request(s) were not finished", report.unfinished);
     return 1;

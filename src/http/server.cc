@@ -78,6 +78,7 @@ struct HttpServer::Impl {
   AccessControl access;
   CorsPolicy cors;
   std::unique_ptr<TlsContext> tls;  // null: plain HTTP
+  std::function<void()> reload_hook;  // on_reload()
   std::unique_ptr<ServerContext> context;
 
   asio::io_context io;
@@ -154,6 +155,7 @@ void HttpServer::Impl::on_signal(int signal) {
   if (signal == SIGHUP) {  // keys and certificate change; connections and requests in flight are untouched
     access.reload();
     if (tls) tls->reload();
+    if (reload_hook) reload_hook();
     return;
   }
   const std::lock_guard lock(stop_mutex);
@@ -191,6 +193,8 @@ std::string HttpServer::local_address() const {
 }
 
 bool HttpServer::tls() const noexcept { return impl_->tls != nullptr; }
+
+void HttpServer::on_reload(std::function<void()> reload) { impl_->reload_hook = std::move(reload); }
 
 int HttpServer::local_port() const {
   boost::system::error_code ec;

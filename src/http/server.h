@@ -4,6 +4,7 @@
 // close idle keep-alive connections). With tls_cert and tls_key it speaks HTTPS only (tls_context.h);
 // SIGHUP re-reads the API keys file and the certificate.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,10 @@ class HttpServer {
 
   // Thread-safe: starts the graceful shutdown, as SIGTERM does.
   void request_stop();
+
+  // Called on each SIGHUP after the server's own keys and certificate are re-read (on an io thread), so
+  // that another protocol's front end re-reads its keys at the same moment. Set before serve().
+  void on_reload(std::function<void()> reload);
 
  private:
   struct Impl;

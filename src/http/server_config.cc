@@ -243,6 +243,9 @@ const std::vector<Field>& fields() {
      [](ServerConfig& c, const Value& v) { c.http.host = v.string(false); }},
     {"port", "--port", Kind::Integer, "port to listen on (0: any free port)",
      [](ServerConfig& c, const Value& v) { c.http.port = static_cast<int>(v.integer(0, 65535)); }},
+    {"grpc_port", "--grpc-port", Kind::Integer,
+     "port of the Open Inference Protocol over gRPC, on the same host (-1: off; 0: any free port)",
+     [](ServerConfig& c, const Value& v) { c.http.grpc_port = static_cast<int>(v.integer(-1, 65535)); }},
     {"io_threads", "--io-threads", Kind::Integer, "HTTP I/O threads (0: automatic)",
      [](ServerConfig& c, const Value& v) { c.http.io_threads = static_cast<int>(v.integer(0, 256)); }},
     {"request_timeout_ms", "--request-timeout-ms", Kind::Integer, "deadline of one prediction; beyond it 504",
@@ -471,6 +474,7 @@ Json http_options_json(const HttpOptions& o) {
   Json j;
   j["host"] = o.host;
   j["port"] = o.port;
+  j["grpc_port"] = o.grpc_port;
   j["io_threads"] = o.resolved_io_threads();
   j["request_timeout_ms"] = o.request_timeout.count();
   j["max_body_bytes"] = o.max_body_bytes;

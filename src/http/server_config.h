@@ -23,6 +23,7 @@ namespace uninlu {
 struct HttpOptions {
   std::string host = "0.0.0.0";
   int port = 7860;                                     // 0: any free port (the log line says which)
+  int grpc_port = -1;                                  // the gRPC front end (src/grpc/): -1 off, 0 any free port
   int io_threads = 0;                                  // 0: min(4, max(1, cores / 2))
   std::chrono::milliseconds request_timeout{30000};    // deadline passed to Service::predict → 504
   std::size_t max_body_bytes = 1 << 20;                // → 413

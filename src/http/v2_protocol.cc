@@ -204,6 +204,22 @@ std::optional<V2ModelPath> parse_v2_model_path(std::string_view path) {
   return std::nullopt;
 }
 
+void check_v2_input_sizes(std::optional<std::size_t> texts, std::optional<std::size_t> schemas,
+                         std::optional<std::size_t> output_all_prefix, std::size_t max_items) {
+  if (!texts) invalid(R"(missing input "text" (BYTES, shape [N]: the texts))");
+  if (!schemas) invalid(R"(missing input "schema" (BYTES, shape [N] or [1]: a JSON object such as {"人物": null}))");
+  if (*texts == 0) invalid("input \"text\" has no elements: send at least one text");
+  if (*texts > max_items) {
+    fail(ErrorKind::LimitExceeded, "input \"text\" has " + std::to_string(*texts) + " elements; at most " +
+                                       std::to_string(max_items) + " are allowed (max_batch_items): split it");
+  }
+  if (*schemas != 1 && *schemas != *texts) {
+    invalid("input \"schema\" has " + std::to_string(*schemas) + " elements; it needs 1 (for every text) or " +
+            std::to_string(*texts) + " (one per text)");
+  }
+  if (output_all_prefix && *output_all_prefix != 1) invalid("input \"output_all_prefix\" must have shape [1]");
+}
+
 V2InferRequest parse_v2_infer_request(const Json& body, std::size_t max_items) {
   if (!body.is_object()) {
     invalid(R"(the request body must be a JSON object {"inputs": [...]} (Open Inference Protocol), not )" +
@@ -240,21 +256,12 @@ V2InferRequest parse_v2_infer_request(const Json& body, std::size_t max_items) {
     if (slot->has_value()) invalid("input \"" + tensor.name + "\" is given twice");
     *slot = std::move(tensor);
   }
-  if (!text) invalid(R"(missing input "text" (BYTES, shape [N]: the texts))");
-  if (!schema) invalid(R"(missing input "schema" (BYTES, shape [N] or [1]: a JSON object such as {"人物": null}))");
-  if (text->elements == 0) invalid("input \"text\" has no elements: send at least one text");
-  if (text->elements > max_items) {
-    fail(ErrorKind::LimitExceeded, "input \"text\" has " + std::to_string(text->elements) + " elements; at most " +
-                                       std::to_string(max_items) + " are allowed (max_batch_items): split it");
-  }
-  if (schema->elements != 1 && schema->elements != text->elements) {
-    invalid("input \"schema\" has " + std::to_string(schema->elements) + " elements; it needs 1 (for every text) or " +
-            std::to_string(text->elements) + " (one per text)");
-  }
+  check_v2_input_sizes(text ? std::optional(text->elements) : std::nullopt,
+                      schema ? std::optional(schema->elements) : std::nullopt,
+                      all_prefix ? std::optional(all_prefix->elements) : std::nullopt, max_items);
   request.texts = strings_of(*text);
   request.schemas = strings_of(*schema);
   if (all_prefix) {
-    if (all_prefix->elements != 1) invalid("input \"output_all_prefix\" must have shape [1]");
     const Json& flag = *all_prefix->data[0];
     if (!flag.is_boolean())
       invalid("input \"output_all_prefix\": the element must be true or false, not " + json_type_name(flag));

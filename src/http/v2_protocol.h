@@ -50,6 +50,12 @@ struct V2InferRequest {
   bool output_all_prefix = false;
 };
 
+// The checks on the inputs' element counts that do not depend on the encoding (JSON here, protobuf in
+// src/grpc/): a missing text or schema, no texts, more than `max_items` texts (LimitExceeded), a schema
+// count that is neither 1 nor N, an output_all_prefix that is not [1]. nullopt: the input is absent.
+void check_v2_input_sizes(std::optional<std::size_t> texts, std::optional<std::size_t> schemas,
+                         std::optional<std::size_t> output_all_prefix, std::size_t max_items);
+
 // Checks the body of POST .../infer: Error(InvalidInput) naming the tensor and what is wrong (unknown
 // or missing input, datatype, shape against data, element types, binary data); Error(LimitExceeded)
 // for more than `max_items` texts.

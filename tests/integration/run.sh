@@ -46,6 +46,7 @@ if [[ ${#fake[@]} -eq 0 ]]; then
   # The OpenAPI document: valid OpenAPI 3.1 (npm validator), and its examples replayed on the bundled model.
   "$repo/tests/openapi/run.sh"
   "$python" "$repo/tests/integration/test_openapi.py" --binary "$binary" "$@"
+  "$python" "$repo/tests/integration/test_grpc.py" --binary "$binary" --model "$model" "$@"  # python3-grpcio client
   # 200 concurrent clients get exactly what `uninlu predict` gives (needs the real model and binary).
   "$python" "$repo/tests/integration/test_consistency.py" --binary "$binary" --model "$model" "$@"
 fi

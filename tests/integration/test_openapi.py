@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The OpenAPI document against the running server, so that it cannot drift:
-  - GET /openapi.json serves src/http/openapi.json;
+  - GET /openapi.json serves src/http/openapi.json, and GET /docs lists every path, summary and schema of it;
   - every route the server lists in GET /info is in the document, and every path of the document answers;
   - every example is replayed: its request (the request body example of the same name, the path with
     the parameters' examples, or the example's x-path) must get the example's status, a body valid
@@ -12,6 +12,7 @@ The examples are answers of the bundled model (models/uninlu-cluener), which thi
 """
 import argparse
 import copy
+import html
 import json
 import os
 import re
@@ -73,6 +74,25 @@ class OpenApiTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.header("content-type"), "application/json")
         self.assertEqual(r.json(), self.doc)
+
+    def test_docs_page_lists_every_path(self):
+        r = self.server.get("/docs")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("content-type"), "text/html; charset=utf-8")
+        page = r.body.decode()
+        escape = lambda text: html.escape(text, quote=False).replace('"', "&quot;")  # noqa: E731 - as the page does
+        self.assertNotIn("<script", page)  # offline: nothing to load
+        for path, item in self.doc["paths"].items():
+            for method, op in item.items():
+                if method == "parameters":  # the path's own, shown with each of its operations
+                    continue
+                self.assertTrue(f"<code>{method.upper()} {escape(path)}</code>" in page, f"{method} {path}")
+                if "summary" in op:
+                    self.assertTrue(escape(op["summary"]) in page, op["summary"])
+                for parameter in item.get("parameters", []) + op.get("parameters", []):
+                    self.assertTrue(f"<code>{escape(parameter['name'])}</code>" in page, parameter["name"])
+        for name in self.doc["components"]["schemas"]:
+            self.assertTrue(f'id="schema-{name}"' in page, name)
 
     def test_every_listed_route_is_documented(self):
         documented = {re.sub(r"\{[^}]+\}", "{}", p) for p in self.doc["paths"]}
