@@ -5,7 +5,7 @@
 namespace uninlu::cpu {
 
 const char* kernel_isa_name() noexcept {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
   // The test the target_clones resolver itself makes (simd.h), so this names the clone that runs.
   if (__builtin_cpu_supports("x86-64-v4")) return "x86-64-v4 (avx512)";
   if (__builtin_cpu_supports("x86-64-v3")) return "x86-64-v3 (avx2+fma)";

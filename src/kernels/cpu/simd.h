@@ -13,7 +13,9 @@
 #include <bit>
 #include <cstdint>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// Not under TSan: the ifunc resolvers run while the dynamic loader relocates, before TSan's runtime is
+// up, and their instrumented entry crashes the program before main (GCC 12).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 #define UNINLU_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define UNINLU_SIMD_CLONES
