@@ -64,7 +64,7 @@ fi
 # --- 3. package names -------------------------------------------------------------------------------
 package_list() {  # package_list ARRAY_NAME: that array of scripts/install_deps.sh, one name a line
   (
-    eval "$(sed -n "/^$1=(/,/)/p" "$repo/scripts/install_deps.sh")"
+    eval "$(sed -n "/^$1=(/,/^[^#]*)/p" "$repo/scripts/install_deps.sh")"  # to the ")" outside a comment
     declare -n list=$1
     printf '%s\n' "${list[@]}"
   )
