@@ -83,8 +83,7 @@ class InferReactor final : public grpc::ServerUnaryReactor {
         raw_(raw),
         response_(response),
         start_(start),
-        results_(request_.texts.size()),
-        remaining_(request_.texts.size() + 1) {}
+        results_(request_.texts.size()) {}
 
   void submit(Clock::time_point deadline, const std::string& request_id) {
     for (std::size_t i = 0; i < request_.texts.size(); ++i) {
@@ -120,30 +119,20 @@ class InferReactor final : public grpc::ServerUnaryReactor {
 
  private:
   void complete(std::size_t i, PredictOutcome outcome) {
-    {
-      const std::lock_guard lock(mutex_);
-      if (outcome.result) {
-        results_[i] = std::move(outcome.result->output_json);
-      } else if (!error_ || i < error_index_) {
-        error_ = outcome.error.value_or(Error(ErrorKind::Internal, "the prediction finished without a result (a bug)"));
-        error_index_ = i;
-      }
-    }
-    release();
+    if (results_.complete(i, std::move(outcome))) finish();
   }
 
   void release() {
-    {
-      const std::lock_guard lock(mutex_);
-      if (--remaining_ != 0) return;
-    }
+    if (results_.release()) finish();
+  }
+
+  void finish() {
     grpc::Status status;
-    if (error_) {
-      const std::string where = results_.size() > 1 ? "text " + std::to_string(error_index_) + ": " : "";
-      status = grpc::Status(grpc_code(error_->kind()), where + error_->what());
+    if (const auto error = results_.error()) {
+      status = grpc::Status(grpc_code(error->kind()), error->what());
     } else {
       try {
-        fill_grpc_infer_response(model_, request_, raw_, results_, *response_);
+        fill_grpc_infer_response(model_, request_, raw_, results_.results(), *response_);
       } catch (const std::exception& e) {
         status = grpc::Status(grpc::StatusCode::INTERNAL, std::string("internal error (a bug): ") + e.what());
       }
@@ -160,11 +149,7 @@ class InferReactor final : public grpc::ServerUnaryReactor {
   inference::ModelInferResponse* response_;
   Clock::time_point start_;
   std::chrono::system_clock::time_point deadline_hint_ = std::chrono::system_clock::time_point::max();
-  std::mutex mutex_;
-  std::vector<std::string> results_;
-  std::optional<Error> error_;
-  std::size_t error_index_ = 0;
-  std::size_t remaining_;
+  V2InferResults results_;
   std::shared_ptr<TrackedRequests> tracked_ = std::make_shared<TrackedRequests>(service_);
   grpc::Alarm alarm_;
 };

@@ -270,6 +270,30 @@ V2InferRequest parse_v2_infer_request(const Json& body, std::size_t max_items) {
   return request;
 }
 
+bool V2InferResults::complete(std::size_t i, PredictOutcome outcome) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (outcome.result) {
+      results_[i] = std::move(outcome.result->output_json);
+    } else if (!error_ || i < error_index_) {
+      error_ = outcome.error.value_or(Error(ErrorKind::Internal, "the prediction finished without a result (a bug)"));
+      error_index_ = i;
+    }
+  }
+  return release();
+}
+
+bool V2InferResults::release() {
+  const std::lock_guard lock(mutex_);
+  return --remaining_ == 0;
+}
+
+std::optional<Error> V2InferResults::error() const {
+  if (!error_) return std::nullopt;
+  const std::string where = results_.size() > 1 ? "text " + std::to_string(error_index_) + ": " : "";
+  return Error(error_->kind(), where + error_->what());
+}
+
 PredictRequest v2_predict_request(const V2InferRequest& request, std::size_t i, std::string request_id) {
   PredictRequest out;
   out.text = request.texts.at(i);

@@ -5,12 +5,14 @@
 // registry would hand these functions a different V2Model per name.
 // Spec: github.com/kserve/open-inference-protocol, specification/protocol/inference_rest.md.
 #include <cstddef>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "serving/service.h"
 
 namespace uninlu {
@@ -63,6 +65,28 @@ V2InferRequest parse_v2_infer_request(const nlohmann::ordered_json& body, std::s
 
 // Text i as /api/predict would take it; `request_id` names it in logs.
 PredictRequest v2_predict_request(const V2InferRequest& request, std::size_t i, std::string request_id);
+
+// The answers of an infer request's N texts, collected in order as they finish, from any thread. One
+// failed text fails the request (the protocol has no per-element errors): the first failed by index.
+// The submitting loop holds a share too, so that the request is not answered while texts are still being
+// submitted. complete() and release() return true for the one call that finishes the request; after it
+// error() and results() are final.
+class V2InferResults {
+ public:
+  explicit V2InferResults(std::size_t n) : results_(n), remaining_(n + 1) {}
+  bool complete(std::size_t i, PredictOutcome outcome);
+  bool release();  // the submitting loop's share
+  // The first failed text's error, "text i: " before its message when there are several texts.
+  std::optional<Error> error() const;
+  const std::vector<std::string>& results() const { return results_; }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> results_;
+  std::optional<Error> error_;
+  std::size_t error_index_ = 0;
+  std::size_t remaining_;
+};
 
 // The answer: model_name, model_version, id (when the request had one) and the output tensor "result",
 // BYTES [N], each element the JSON text of /api/predict's "result" for that text (`results`: those texts,

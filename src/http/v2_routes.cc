@@ -1,7 +1,6 @@
 #include "http/v2_routes.h"
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -27,48 +26,32 @@ HttpResponse v2_error(int status, std::string_view message) {
 
 HttpResponse v2_error(ErrorKind kind, std::string_view message) { return v2_error(http_status(kind), message); }
 
-// The answers of N predictions, collected in order; the exchange is answered when the last one is in.
-// One failed text fails the request (the protocol has no per-element errors): the first by index.
+// An infer exchange's texts (V2InferResults), answered when the last one is in.
 class InferState {
  public:
   InferState(V2Model model, std::optional<std::string> id, std::size_t n, Respond respond)
-      : model_(std::move(model)), id_(std::move(id)), results_(n), remaining_(n + 1), respond_(std::move(respond)) {}
+      : model_(std::move(model)), id_(std::move(id)), results_(n), respond_(std::move(respond)) {}
 
   void complete(std::size_t i, PredictOutcome outcome) {
-    {
-      const std::lock_guard lock(mutex_);
-      if (outcome.result) {
-        results_[i] = std::move(outcome.result->output_json);
-      } else if (!error_ || i < error_index_) {
-        error_ = outcome.error.value_or(Error(ErrorKind::Internal, "the prediction finished without a result (a bug)"));
-        error_index_ = i;
-      }
-    }
-    release();
+    if (results_.complete(i, std::move(outcome))) answer();
   }
 
-  // The submitting loop holds one share, so that the answer cannot go while texts are still queued.
   void release() {
-    {
-      const std::lock_guard lock(mutex_);
-      if (--remaining_ != 0) return;
-    }
-    if (error_) {
-      const std::string where = results_.size() > 1 ? "text " + std::to_string(error_index_) + ": " : "";
-      respond_(v2_error(error_->kind(), where + error_->what()));
-    } else {
-      respond_(json_response(200, v2_infer_response(model_, id_, results_)));
-    }
+    if (results_.release()) answer();
   }
 
  private:
+  void answer() {
+    if (const auto error = results_.error()) {
+      respond_(v2_error(error->kind(), error->what()));
+    } else {
+      respond_(json_response(200, v2_infer_response(model_, id_, results_.results())));
+    }
+  }
+
   V2Model model_;
   std::optional<std::string> id_;
-  std::mutex mutex_;
-  std::vector<std::string> results_;
-  std::optional<Error> error_;
-  std::size_t error_index_ = 0;
-  std::size_t remaining_;
+  V2InferResults results_;
   Respond respond_;
 };
 

@@ -157,5 +157,35 @@ TEST(V2Protocol, Answers) {
   EXPECT_EQ(v2_error_body("bad"), Json::parse(R"({"error": "bad"})"));
 }
 
+TEST(V2Protocol, ResultsFinishOnceAndTheFirstFailedTextByIndexWins) {
+  const auto ok = [](std::string json) {
+    PredictResult result;
+    result.output_json = std::move(json);
+    return PredictOutcome{std::move(result), std::nullopt};
+  };
+  const auto failed = [](ErrorKind kind, std::string what) { return PredictOutcome{std::nullopt, Error(kind, what)}; };
+
+  V2InferResults all_in(2);
+  EXPECT_FALSE(all_in.complete(1, ok("b")));
+  EXPECT_FALSE(all_in.complete(0, ok("a")));
+  EXPECT_TRUE(all_in.release());  // the submitting loop's share is the last
+  EXPECT_FALSE(all_in.error());
+  EXPECT_EQ(all_in.results(), (std::vector<std::string>{"a", "b"}));
+
+  V2InferResults two_failed(3);
+  EXPECT_FALSE(two_failed.release());
+  EXPECT_FALSE(two_failed.complete(2, failed(ErrorKind::Timeout, "late")));
+  EXPECT_FALSE(two_failed.complete(0, ok("a")));
+  EXPECT_TRUE(two_failed.complete(1, failed(ErrorKind::InvalidInput, "bad")));
+  ASSERT_TRUE(two_failed.error());
+  EXPECT_EQ(two_failed.error()->kind(), ErrorKind::InvalidInput);
+  EXPECT_STREQ(two_failed.error()->what(), "text 1: bad");
+
+  V2InferResults one(1);
+  EXPECT_FALSE(one.complete(0, failed(ErrorKind::Timeout, "late")));
+  EXPECT_TRUE(one.release());
+  EXPECT_STREQ(one.error()->what(), "late");  // no index for a single text
+}
+
 }  // namespace
 }  // namespace uninlu
