@@ -12,7 +12,6 @@ CPU per request against /api/predict's.
 """
 import argparse
 import http.client
-import importlib
 import json
 import os
 import socket
@@ -25,6 +24,8 @@ import time
 import grpc
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from test_grpc import generate_stubs  # noqa: E402  (the client stubs, made from proto/ as the tests make them)
 TEXT = "华为在东莞松山湖建设了研发基地"
 SCHEMA = {"公司": None, "地理位置": None}
 
@@ -33,14 +34,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def stubs(out_dir):
-    subprocess.run(["protoc", "-I", os.path.join(REPO, "proto"), f"--python_out={out_dir}",
-                    f"--grpc_python_out={out_dir}", "--plugin=protoc-gen-grpc_python=/usr/bin/grpc_python_plugin",
-                    os.path.join(REPO, "proto", "grpc_predict_v2.proto")], check=True)
-    sys.path.insert(0, out_dir)
-    return importlib.import_module("grpc_predict_v2_pb2"), importlib.import_module("grpc_predict_v2_pb2_grpc")
 
 
 def rest_client(port, path, body):
@@ -120,7 +113,7 @@ def main():
                               stderr=subprocess.DEVNULL)
     try:
         with tempfile.TemporaryDirectory() as out_dir:
-            pb, pb_grpc = stubs(out_dir)
+            pb, pb_grpc = generate_stubs(out_dir)
             channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
             stub = pb_grpc.GRPCInferenceServiceStub(channel)
             deadline = time.monotonic() + 300

@@ -38,8 +38,7 @@ def generate_stubs(out_dir):
     return importlib.import_module("grpc_predict_v2_pb2"), importlib.import_module("grpc_predict_v2_pb2_grpc")
 
 
-def model_name():
-    return os.path.basename(os.path.normpath(test_http.MODEL))
+model_name = test_http.model_name
 
 
 def bytes_input(name, values, shape=None):
@@ -107,14 +106,6 @@ class GrpcTest(unittest.TestCase):
         cls.server.close()
         assert rc == 0, f"server exited with {rc}"
 
-    def predict_result(self, text, schema, output_all_prefix=None):
-        body = {"text": text, "schema": schema}
-        if output_all_prefix is not None:
-            body["output_all_prefix"] = output_all_prefix
-        r = self.server.post("/api/predict", body)
-        self.assertEqual(r.status, 200, r.body)
-        return r.json()["result"]
-
     def assert_code(self, call, code, words=""):
         with self.assertRaises(grpc.RpcError) as caught:
             call()
@@ -159,7 +150,7 @@ class GrpcTest(unittest.TestCase):
     # ---- inference ----------------------------------------------------------------------------------
 
     def test_answers_equal_api_predict(self):
-        expected = [self.predict_result(t, SCHEMA) for t in TEXTS]
+        expected = [self.server.predict_result(t, SCHEMA) for t in TEXTS]
         for schemas in ([SCHEMA], [SCHEMA] * 3):
             reply, call = self.stub.ModelInfer.with_call(infer_request(TEXTS, schemas, id="42", model_version="1"))
             self.assertEqual((reply.model_name, reply.model_version, reply.id), (self.name, "1", "42"))
@@ -172,7 +163,7 @@ class GrpcTest(unittest.TestCase):
         schema = "{\"公司\":{\"地理位置\":null}}"
         request = infer_request(TEXTS[:1], [schema])
         request.inputs.append(bool_input("output_all_prefix", [True]))
-        self.assertEqual(results_of(self.stub.ModelInfer(request)), [self.predict_result(TEXTS[0], schema, True)])
+        self.assertEqual(results_of(self.stub.ModelInfer(request)), [self.server.predict_result(TEXTS[0], schema, True)])
 
     def test_raw_input_contents_answered_raw(self):
         request = pb.ModelInferRequest(model_name=self.name)
@@ -182,7 +173,7 @@ class GrpcTest(unittest.TestCase):
         request.raw_input_contents.extend([raw_bytes(TEXTS[:2]), raw_bytes([SCHEMA]), b"\x00"])
         reply = self.stub.ModelInfer(request)
         self.assertEqual(len(reply.raw_output_contents), 1)
-        self.assertEqual(results_of(reply), [self.predict_result(t, SCHEMA, False) for t in TEXTS[:2]])
+        self.assertEqual(results_of(reply), [self.server.predict_result(t, SCHEMA, False) for t in TEXTS[:2]])
 
     # ---- errors -------------------------------------------------------------------------------------
 

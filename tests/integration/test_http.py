@@ -30,6 +30,11 @@ REQUEST_TIMEOUT_S = 120   # one HTTP exchange
 REFERENCE = {"text": "华为在东莞松山湖建设了研发基地", "schema": "{\"公司\":null,\"地理位置\":null}"}
 
 
+def model_name():
+    """The model's name in the v2 protocols: its directory's name."""
+    return os.path.basename(os.path.normpath(MODEL))
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -117,6 +122,15 @@ class Server:
 
     def post(self, path, body=None, headers=None, timeout=REQUEST_TIMEOUT_S):
         return self.request("POST", path, body, headers, timeout)
+
+    def predict_result(self, text, schema, output_all_prefix=None):
+        """/api/predict's "result" for one text: what the other protocols' answers are compared with."""
+        body = {"text": text, "schema": schema}
+        if output_all_prefix is not None:
+            body["output_all_prefix"] = output_all_prefix
+        r = self.post("/api/predict", body)
+        assert r.status == 200, r.body
+        return r.json()["result"]
 
     def stderr(self):
         self._stderr.flush()

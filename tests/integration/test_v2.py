@@ -29,8 +29,7 @@ def infer_body(texts, schemas, **extra):
     return body
 
 
-def model_name():
-    return os.path.basename(os.path.normpath(test_http.MODEL))
+model_name = test_http.model_name
 
 
 class V2Test(unittest.TestCase):
@@ -48,14 +47,6 @@ class V2Test(unittest.TestCase):
     def infer_path(self, version=None):
         base = f"/v2/models/{self.name}"
         return (f"{base}/versions/{version}" if version else base) + "/infer"
-
-    def predict_result(self, text, schema, output_all_prefix=None):
-        body = {"text": text, "schema": schema}
-        if output_all_prefix is not None:
-            body["output_all_prefix"] = output_all_prefix
-        r = self.server.post("/api/predict", body)
-        self.assertEqual(r.status, 200, r.body)
-        return r.json()["result"]
 
     def assert_v2_error(self, r, status, words=""):
         self.assertEqual(r.status, status, r.body)
@@ -111,10 +102,10 @@ class V2Test(unittest.TestCase):
         self.assertEqual(len(answer["outputs"]), 1)
         out = answer["outputs"][0]
         self.assertEqual((out["name"], out["datatype"], out["shape"]), ("result", "BYTES", [1]))
-        self.assertEqual(json.loads(out["data"][0]), self.predict_result(TEXTS[0], SCHEMA))
+        self.assertEqual(json.loads(out["data"][0]), self.server.predict_result(TEXTS[0], SCHEMA))
 
     def test_answers_equal_api_predict(self):
-        expected = [self.predict_result(t, SCHEMA) for t in TEXTS]
+        expected = [self.server.predict_result(t, SCHEMA) for t in TEXTS]
         # One schema for every text, and one per text; with and without a version in the path.
         for body, path in ((infer_body(TEXTS, [SCHEMA]), self.infer_path()),
                            (infer_body(TEXTS, [SCHEMA] * 3), self.infer_path("1"))):
@@ -131,7 +122,7 @@ class V2Test(unittest.TestCase):
         body["inputs"].append(tensor("output_all_prefix", [True], datatype="BOOL"))
         r = self.server.post(self.infer_path(), body)
         self.assertEqual(r.status, 200, r.body)
-        self.assertEqual(json.loads(r.json()["outputs"][0]["data"][0]), self.predict_result(TEXTS[0], schema, True))
+        self.assertEqual(json.loads(r.json()["outputs"][0]["data"][0]), self.server.predict_result(TEXTS[0], schema, True))
 
     def test_nested_data_and_parameters(self):
         # Data in its natural [2, 1] form; request parameters of the protocol's value types are accepted.
@@ -139,7 +130,7 @@ class V2Test(unittest.TestCase):
                 "parameters": {"binary_data_output": False, "priority": 1, "tag": "x"}}
         r = self.server.post(self.infer_path(), body)
         self.assertEqual(r.status, 200, r.body)
-        self.assertEqual(json.loads(r.json()["outputs"][0]["data"][1]), self.predict_result(TEXTS[1], SCHEMA))
+        self.assertEqual(json.loads(r.json()["outputs"][0]["data"][1]), self.server.predict_result(TEXTS[1], SCHEMA))
 
     # ---- errors -------------------------------------------------------------------------------------
 
