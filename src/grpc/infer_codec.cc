@@ -117,27 +117,12 @@ V2InferRequest parse_grpc_infer_request(const inference::ModelInferRequest& requ
     invalid("raw_input_contents has " + std::to_string(request.raw_input_contents_size()) +
             " entries; it needs one per input (" + std::to_string(n_inputs) + ")");
   }
-  std::optional<Input> text;
-  std::optional<Input> schema;
-  std::optional<Input> all_prefix;
-  for (int i = 0; i < n_inputs; ++i) {
-    Input input = read_input(request, i);
-    std::optional<Input>* slot = input.name == "text"                ? &text
-                                 : input.name == "schema"            ? &schema
-                                 : input.name == "output_all_prefix" ? &all_prefix
-                                                                     : nullptr;
-    if (slot == nullptr) {
-      invalid("unknown input \"" + input.name + "\"; the model takes \"text\", \"schema\" and \"output_all_prefix\"");
-    }
-    if (slot->has_value()) invalid("input \"" + input.name + "\" is given twice");
-    *slot = std::move(input);
-  }
-  check_v2_input_sizes(text ? std::optional(text->elements) : std::nullopt,
-                       schema ? std::optional(schema->elements) : std::nullopt,
-                       all_prefix ? std::optional(all_prefix->elements) : std::nullopt, max_items);
-  out.texts = std::move(text->bytes);
-  out.schemas = std::move(schema->bytes);
-  if (all_prefix) out.output_all_prefix = all_prefix->bools[0];
+  V2Inputs<Input> given;
+  for (int i = 0; i < n_inputs; ++i) given.put(read_input(request, i));
+  given.check(max_items);
+  out.texts = std::move(given.text->bytes);
+  out.schemas = std::move(given.schema->bytes);
+  if (given.output_all_prefix) out.output_all_prefix = given.output_all_prefix->bools[0];
   return out;
 }
 

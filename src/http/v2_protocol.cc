@@ -241,28 +241,13 @@ V2InferRequest parse_v2_infer_request(const Json& body, std::size_t max_items) {
     invalid(
         R"(missing "inputs": an array of tensors, "text" and "schema" (BYTES) and optionally "output_all_prefix" (BOOL))");
   }
-  std::optional<Tensor> text;
-  std::optional<Tensor> schema;
-  std::optional<Tensor> all_prefix;
-  for (std::size_t i = 0; i < inputs->size(); ++i) {
-    Tensor tensor = read_input((*inputs)[i], i);
-    std::optional<Tensor>* slot = tensor.name == "text"                ? &text
-                                  : tensor.name == "schema"            ? &schema
-                                  : tensor.name == "output_all_prefix" ? &all_prefix
-                                                                       : nullptr;
-    if (slot == nullptr) {
-      invalid("unknown input \"" + tensor.name + "\"; the model takes \"text\", \"schema\" and \"output_all_prefix\"");
-    }
-    if (slot->has_value()) invalid("input \"" + tensor.name + "\" is given twice");
-    *slot = std::move(tensor);
-  }
-  check_v2_input_sizes(text ? std::optional(text->elements) : std::nullopt,
-                      schema ? std::optional(schema->elements) : std::nullopt,
-                      all_prefix ? std::optional(all_prefix->elements) : std::nullopt, max_items);
-  request.texts = strings_of(*text);
-  request.schemas = strings_of(*schema);
-  if (all_prefix) {
-    const Json& flag = *all_prefix->data[0];
+  V2Inputs<Tensor> given;
+  for (std::size_t i = 0; i < inputs->size(); ++i) given.put(read_input((*inputs)[i], i));
+  given.check(max_items);
+  request.texts = strings_of(*given.text);
+  request.schemas = strings_of(*given.schema);
+  if (given.output_all_prefix) {
+    const Json& flag = *given.output_all_prefix->data[0];
     if (!flag.is_boolean())
       invalid("input \"output_all_prefix\": the element must be true or false, not " + json_type_name(flag));
     request.output_all_prefix = flag.get<bool>();

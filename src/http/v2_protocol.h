@@ -58,6 +58,34 @@ struct V2InferRequest {
 void check_v2_input_sizes(std::optional<std::size_t> texts, std::optional<std::size_t> schemas,
                          std::optional<std::size_t> output_all_prefix, std::size_t max_items);
 
+// The model's three inputs as an encoding reads them (T: its tensor, with `name` and `elements`), so
+// that JSON and protobuf sort and check them alike: put() refuses an unknown or repeated name
+// (Error(InvalidInput)); check() then applies check_v2_input_sizes.
+template <class T>
+struct V2Inputs {
+  std::optional<T> text;
+  std::optional<T> schema;
+  std::optional<T> output_all_prefix;
+
+  void put(T tensor) {
+    std::optional<T>* slot = tensor.name == "text"                ? &text
+                             : tensor.name == "schema"            ? &schema
+                             : tensor.name == "output_all_prefix" ? &output_all_prefix
+                                                                  : nullptr;
+    if (slot == nullptr) {
+      fail(ErrorKind::InvalidInput,
+           "unknown input \"" + tensor.name + "\"; the model takes \"text\", \"schema\" and \"output_all_prefix\"");
+    }
+    if (slot->has_value()) fail(ErrorKind::InvalidInput, "input \"" + tensor.name + "\" is given twice");
+    *slot = std::move(tensor);
+  }
+
+  void check(std::size_t max_items) const {
+    const auto elements = [](const std::optional<T>& t) { return t ? std::optional(t->elements) : std::nullopt; };
+    check_v2_input_sizes(elements(text), elements(schema), elements(output_all_prefix), max_items);
+  }
+};
+
 // Checks the body of POST .../infer: Error(InvalidInput) naming the tensor and what is wrong (unknown
 // or missing input, datatype, shape against data, element types, binary data); Error(LimitExceeded)
 // for more than `max_items` texts.
