@@ -32,6 +32,8 @@
     rawJson: $("raw-json"),
     copyJson: $("copy-json"),
     copyStatus: $("copy-status"),
+    model: $("model"),
+    modelField: $("model-field"),
     modelInfo: $("model-info"),
     deviceInfo: $("device-info"),
     statusInfo: $("status-info"),
@@ -489,7 +491,8 @@
       const response = await authedFetch("api/predict", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ text, schema, output_all_prefix: outputAllPrefix }),
+        // "model" only where the server serves several (the picker is shown): the first is the default.
+        body: JSON.stringify({ text, schema, output_all_prefix: outputAllPrefix, ...(els.modelField.hidden ? {} : { model: els.model.value }) }),
       });
       const raw = await response.text();
       const roundTripMs = performance.now() - started;
@@ -572,6 +575,7 @@
       if (Array.isArray(info.devices) && info.devices.length) {
         els.deviceInfo.textContent = info.devices.map((d) => (typeof d === "string" ? d : d.name)).join(", ");
       }
+      showModels(Array.isArray(info.models) ? info.models : []);
       if (info.limits && info.limits.max_text_chars) {
         maxTextChars = info.limits.max_text_chars;
         updateTextCount();
@@ -579,6 +583,21 @@
     } catch (error) {
       els.modelInfo.textContent = `unknown (/info: ${error.message})`;
     }
+  }
+
+  // A server of several models (--model NAME=PATH, repeated): a picker, the default (first) selected.
+  function showModels(models) {
+    if (models.length < 2) return;
+    const chosen = els.model.value;
+    els.model.replaceChildren(...models.map((m) => {
+      const option = document.createElement("option");
+      option.value = m.name;
+      option.textContent = m.state === "READY" ? m.name : `${m.name} (${m.state})`;
+      option.title = m.path || "";
+      return option;
+    }));
+    if (models.some((m) => m.name === chosen)) els.model.value = chosen;
+    els.modelField.hidden = false;
   }
 
   async function refreshHealth() {

@@ -9,6 +9,7 @@ const char* error_kind_name(ErrorKind kind) noexcept {
     case ErrorKind::Usage: return "usage";
     case ErrorKind::NotFound: return "not_found";
     case ErrorKind::MethodNotAllowed: return "method_not_allowed";
+    case ErrorKind::Conflict: return "conflict";
     case ErrorKind::ModelLoad: return "model_load";
     case ErrorKind::Overloaded: return "overloaded";
     case ErrorKind::Timeout: return "timeout";
@@ -26,6 +27,7 @@ int http_status(ErrorKind kind) noexcept {
     case ErrorKind::LimitExceeded: return 413;
     case ErrorKind::NotFound: return 404;
     case ErrorKind::MethodNotAllowed: return 405;
+    case ErrorKind::Conflict: return 409;
     case ErrorKind::Overloaded: return 429;
     case ErrorKind::Timeout: return 504;
     case ErrorKind::Unavailable: return 503;

@@ -12,6 +12,7 @@ enum class ErrorKind {
   Usage,          // bad command line or configuration value                       400 / exit 2
   NotFound,       // unknown route                                                 404 / exit 2
   MethodNotAllowed,                                                             // 405 / exit 2
+  Conflict,       // a model is already loading or unloading                       409 / exit 1
   ModelLoad,      // missing/corrupt model directory or checkpoint                 500 / exit 3
   Overloaded,     // concurrency cap reached                                       429 / exit 1
   Timeout,        // request deadline passed                                       504 / exit 1

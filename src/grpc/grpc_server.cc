@@ -39,7 +39,7 @@ std::string host_part(const std::string& host) {
 GrpcServer::GrpcServer(const HttpOptions& options, Service& service)
     : host_(options.host), tls_(options.tls_enabled()), access_(options) {
   rpc_service_ = std::make_unique<GrpcInferenceService>(
-      service, access_, GrpcServiceOptions{options.model_name, options.max_batch_items, options.request_timeout});
+      service, access_, GrpcServiceOptions{options.max_batch_items, options.request_timeout});
   const std::string address = host_part(host_) + ":" + std::to_string(options.grpc_port);
   const auto max_message =
       static_cast<int>(std::min<std::size_t>(options.max_body_bytes, std::numeric_limits<int>::max()));

@@ -89,6 +89,7 @@ class InferReactor final : public grpc::ServerUnaryReactor {
     for (std::size_t i = 0; i < request_.texts.size(); ++i) {
       try {
         PredictRequest one = v2_predict_request(request_, i, request_id + "." + std::to_string(i));
+        one.model = model_.name;
         tracked_->add(service_.predict(std::move(one), deadline,
                                        [this, i](PredictOutcome outcome) { complete(i, std::move(outcome)); }));
       } catch (const Error& e) {
@@ -161,7 +162,7 @@ std::string grpc_route_label(std::string_view method) {
 }
 
 GrpcInferenceService::GrpcInferenceService(uninlu::Service& service, const AccessControl& access, GrpcServiceOptions options)
-    : service_(service), access_(access), options_(std::move(options)), model_{options_.model_name} {}
+    : service_(service), access_(access), options_(std::move(options)) {}
 
 grpc::ServerUnaryReactor* GrpcInferenceService::finish(grpc::CallbackServerContext* context, std::string_view method,
                                                        Clock::time_point start, const grpc::Status& status) {
@@ -190,15 +191,21 @@ grpc::Status GrpcInferenceService::check_access(grpc::CallbackServerContext* con
   return {grpc_code_of_http(refused->status), message};
 }
 
-grpc::Status GrpcInferenceService::check_model(const std::string& name, const std::string& version) const {
-  if (name != model_.name) {
-    return {grpc::StatusCode::NOT_FOUND, "unknown model \"" + name + "\"; this server serves \"" + model_.name + "\""};
+grpc::Status GrpcInferenceService::check_model(const std::string& name, const std::string& version,
+                                               ModelStatus& found) const {
+  std::string names;
+  for (auto& model : service_.models()) {
+    if (model.name == name) {
+      if (!version.empty() && version != kV2ModelVersion) {
+        return {grpc::StatusCode::NOT_FOUND, "model \"" + name + "\" has no version \"" + version +
+                                                 "\"; its versions are [\"" + std::string(kV2ModelVersion) + "\"]"};
+      }
+      found = std::move(model);
+      return grpc::Status::OK;
+    }
+    names += (names.empty() ? "\"" : ", \"") + model.name + "\"";
   }
-  if (!version.empty() && version != model_.version) {
-    return {grpc::StatusCode::NOT_FOUND, "model \"" + model_.name + "\" has no version \"" + version +
-                                             "\"; its versions are [\"" + model_.version + "\"]"};
-  }
-  return grpc::Status::OK;
+  return {grpc::StatusCode::NOT_FOUND, "unknown model \"" + name + "\"; this server serves " + names};
 }
 
 grpc::ServerUnaryReactor* GrpcInferenceService::ServerLive(grpc::CallbackServerContext* context,
@@ -224,8 +231,9 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelReady(grpc::CallbackServerC
                                                            inference::ModelReadyResponse* response) {
   const auto start = Clock::now();
   grpc::Status status = check_access(context, "/v2/models/" + request->name() + "/ready");
-  if (status.ok()) status = check_model(request->name(), request->version());
-  if (status.ok()) response->set_ready(service_.ready());
+  ModelStatus model;
+  if (status.ok()) status = check_model(request->name(), request->version(), model);
+  if (status.ok()) response->set_ready(model.state == "READY" && service_.ready());
   return finish(context, "ModelReady", start, status);
 }
 
@@ -248,8 +256,9 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelMetadata(grpc::CallbackServ
                                                               inference::ModelMetadataResponse* response) {
   const auto start = Clock::now();
   grpc::Status status = check_access(context, "/v2/models/" + request->name());
-  if (status.ok()) status = check_model(request->name(), request->version());
-  if (status.ok()) fill_grpc_model_metadata(model_, *response);
+  ModelStatus model;
+  if (status.ok()) status = check_model(request->name(), request->version(), model);
+  if (status.ok()) fill_grpc_model_metadata(V2Model{model.name}, *response);
   return finish(context, "ModelMetadata", start, status);
 }
 
@@ -260,7 +269,8 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerC
   const std::string request_id = request_ids().accept_or_next(metadata_value(context, "x-request-id"));
   context->AddInitialMetadata("x-request-id", request_id);
   grpc::Status status = check_access(context, "/v2/models/" + request->model_name() + "/infer");
-  if (status.ok()) status = check_model(request->model_name(), request->model_version());
+  ModelStatus model;
+  if (status.ok()) status = check_model(request->model_name(), request->model_version(), model);
   if (!status.ok()) return finish(context, "ModelInfer", start, status);
   V2InferRequest parsed;
   try {
@@ -271,7 +281,7 @@ grpc::ServerUnaryReactor* GrpcInferenceService::ModelInfer(grpc::CallbackServerC
     return finish(context, "ModelInfer", start,
                   grpc::Status(grpc::StatusCode::INTERNAL, std::string("internal error (a bug): ") + e.what()));
   }
-  auto* reactor = new InferReactor(service_, model_, std::move(parsed), request->raw_input_contents_size() > 0,
+  auto* reactor = new InferReactor(service_, V2Model{model.name}, std::move(parsed), request->raw_input_contents_size() > 0,
                                    response, start);
   reactor->set_deadline_hint(context->deadline());
   reactor->submit(deadline_of(context, options_.request_timeout), request_id);

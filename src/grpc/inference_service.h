@@ -14,7 +14,6 @@
 namespace uninlu {
 
 struct GrpcServiceOptions {
-  std::string model_name;
   std::size_t max_batch_items = 64;
   std::chrono::milliseconds request_timeout{30000};  // the RPC's deadline applies when it is sooner
 };
@@ -47,13 +46,13 @@ class GrpcInferenceService final : public inference::GRPCInferenceService::Callb
                                    std::chrono::steady_clock::time_point start, const grpc::Status& status);
   // A status other than OK when the caller may not call the REST route `path`.
   grpc::Status check_access(grpc::CallbackServerContext* context, const std::string& path) const;
-  // NOT_FOUND unless `name` (and `version`, when not empty) are the served model's.
-  grpc::Status check_model(const std::string& name, const std::string& version) const;
+  // NOT_FOUND unless `name` is one of the Service's models (and `version`, when not empty, its version);
+  // `found` is set to it.
+  grpc::Status check_model(const std::string& name, const std::string& version, ModelStatus& found) const;
 
   uninlu::Service& service_;  // qualified: the generated base class has a nested Service
   const AccessControl& access_;
   GrpcServiceOptions options_;
-  V2Model model_;
 };
 
 // "grpc:/inference.GRPCInferenceService/ModelInfer": the route label of an RPC in /metrics.

@@ -13,6 +13,8 @@ grpc::StatusCode grpc_code(ErrorKind kind) noexcept {
       return grpc::StatusCode::NOT_FOUND;
     case ErrorKind::MethodNotAllowed:
       return grpc::StatusCode::UNIMPLEMENTED;
+    case ErrorKind::Conflict:
+      return grpc::StatusCode::FAILED_PRECONDITION;
     case ErrorKind::Overloaded:
     case ErrorKind::Unavailable:
       return grpc::StatusCode::UNAVAILABLE;
@@ -45,6 +47,8 @@ int http_status_of(grpc::StatusCode code) noexcept {
       return 403;
     case grpc::StatusCode::NOT_FOUND:
       return 404;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 409;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return 413;
     case grpc::StatusCode::CANCELLED:

@@ -15,10 +15,13 @@ enum class RouteClass { Open, Probe, Admin, Protected };
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 RouteClass classify(std::string_view path) {
-  if (path == "/api/fallback" || path == "/api/restore") return RouteClass::Admin;
+  // Loading and unloading models changes the service, as /api/fallback does.
+  if (path == "/api/fallback" || path == "/api/restore" || starts_with(path, "/v2/repository/models/"))
+    return RouteClass::Admin;
   if (path == "/health" || path == "/metrics" || starts_with(path, "/v2/health/")) return RouteClass::Probe;
   // The v2 model routes serve predictions and metadata, as /api/predict and /info do.
-  if (starts_with(path, "/api/") || path == "/info" || path == "/v2" || starts_with(path, "/v2/models/"))
+  if (starts_with(path, "/api/") || path == "/info" || path == "/v2" || starts_with(path, "/v2/models/") ||
+      starts_with(path, "/v2/repository/"))
     return RouteClass::Protected;
   return RouteClass::Open;
 }

@@ -126,6 +126,12 @@ PredictRequest parse_predict_item(nlohmann::ordered_json item, std::string reque
     }
     request.output_all_prefix = all_prefix->get<bool>();
   }
+
+  const auto model = item.find("model");
+  if (model != item.end() && !model->is_null()) {
+    if (!model->is_string()) fail(ErrorKind::InvalidInput, "model must be a string (a model's name), not " + json_type_name(*model));
+    request.model = std::move(model->get_ref<std::string&>());
+  }
   return request;
 }
 

@@ -25,7 +25,8 @@ inline constexpr std::size_t kMaxJsonDepth = 512;
 // Error(LimitExceeded) for nesting deeper than kMaxJsonDepth.
 nlohmann::ordered_json parse_json_body(std::string_view body);
 
-// One request object {"text": str, "schema": object|string, "output_all_prefix"?: bool}; other keys are
+// One request object {"text": str, "schema": object|string, "output_all_prefix"?: bool, "model"?: str}
+// ("model": which of the server's models answers it; absent or null: the first); other keys are
 // ignored, as the old app ignored them. Error(InvalidInput) for a missing field or a wrong type.
 // Takes the item by value so that callers can move a large schema in instead of copying it.
 PredictRequest parse_predict_item(nlohmann::ordered_json item, std::string request_id);

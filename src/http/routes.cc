@@ -203,7 +203,8 @@ const char* const kRouteList[] = {
     "POST /api/restore",   "GET /metrics",         "GET /info",
     "GET /v2/health/live", "GET /v2/health/ready", "GET /",
     "GET /assets/<file>",  "GET /v2",              "GET /v2/models/<name>[/versions/<v>][/ready]",
-    "POST /v2/models/<name>[/versions/<v>]/infer", "GET /openapi.json",
+    "POST /v2/models/<name>[/versions/<v>]/infer", "POST /v2/repository/index",
+    "POST /v2/repository/models/<name>/load", "POST /v2/repository/models/<name>/unload", "GET /openapi.json",
 };
 
 // The CPU backend on this machine: the instruction sets its kernels and oneDNN run on, and how the CPU
@@ -262,7 +263,7 @@ void install_routes(Router& router, Service& service, RouteOptions options) {
   router.add("POST", "/api/restore", [&service](Exchange& e) { answer_json(e, [&] { return service.restore(); }); });
   router.add("GET", "/v2/health/live", [&service](Exchange& e) { probe(e, "live", service.live()); });
   router.add("GET", "/v2/health/ready", [&service](Exchange& e) { probe(e, "ready", service.ready()); });
-  install_v2_routes(router, service, V2RouteOptions{options.model_name, max_batch_items});
+  install_v2_routes(router, service, V2RouteOptions{max_batch_items});
   install_openapi_route(router);
   router.add("GET", "/metrics", [&service](Exchange& e) {
     try {

@@ -14,7 +14,6 @@ namespace uninlu {
 struct RouteOptions {
   std::size_t max_batch_items = 64;  // items in one batch request; beyond it 413
   nlohmann::ordered_json http_info;  // shown under "http" by GET /info
-  std::string model_name = "uninlu";  // in the v2 model routes (v2_routes.h)
 };
 
 // `service` must outlive the router.

@@ -6,6 +6,7 @@
 #include "engine/backend.h"
 #include "http/access_log.h"
 #include "http/server.h"
+#include "serving/model_repository.h"
 
 namespace uninlu {
 
@@ -62,7 +63,8 @@ int run_serve(const ServeFlags& flags, const ServiceFactory& make_service, const
   // The port first: a taken port is reported at once, not after the model has loaded.
   HttpServer server(config.http);
   server.stop_on_signals();  // before the model loads, so that a SIGTERM then still ends cleanly
-  std::unique_ptr<Service> service = make_service(config.service);
+  std::unique_ptr<Service> service =
+      std::make_unique<ModelRepository>(config.models, config.service, make_service, config.http.shutdown_timeout);
 
   nlohmann::ordered_json devices;
   try {
@@ -71,8 +73,11 @@ int run_serve(const ServeFlags& flags, const ServiceFactory& make_service, const
   } catch (const std::exception& e) {
     spdlog::debug("service info unavailable: {}", e.what());
   }
-  spdlog::info("uninlu serve listening on {}://{} (model {}, devices {}, cpu {}, gpu {}, dynamic batching {})",
-               server.tls() ? "https" : "http", server.local_address(), config.service.model_path, device_names(devices),
+  std::vector<std::string> models;
+  for (const auto& model : config.models) models.push_back(model.name + " = " + model.path);
+  spdlog::info("uninlu serve listening on {}://{} (model{} {}, devices {}, cpu {}, gpu {}, dynamic batching {})",
+               server.tls() ? "https" : "http", server.local_address(), models.size() > 1 ? "s" : "", join(models),
+               device_names(devices),
                precision_name(config.service.cpu_precision), precision_name(config.service.gpu_precision),
                config.service.scheduler.dynamic_batching ? "on" : "off");
 

@@ -11,6 +11,7 @@
 
 namespace uninlu {
 
+// Makes the Service of one model; run_serve puts one per configured model behind a ModelRepository.
 using ServiceFactory = std::function<std::unique_ptr<Service>(const ServiceOptions&)>;
 
 // Another protocol on the same Service (the gRPC server of src/grpc/, which this module cannot depend on):

@@ -220,7 +220,7 @@ HttpServer::ShutdownReport HttpServer::serve(Service& service, AccessLog& access
   Impl& s = *impl_;
   HttpOptions shown = s.options;
   shown.port = local_port();
-  install_routes(s.router, service, RouteOptions{s.options.max_batch_items, http_options_json(shown), s.options.model_name});
+  install_routes(s.router, service, RouteOptions{s.options.max_batch_items, http_options_json(shown)});
   s.context = std::make_unique<ServerContext>(s.options, s.router, service, access_log, s.ids, s.registry, s.access,
                                              s.cors);
 

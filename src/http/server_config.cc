@@ -66,6 +66,8 @@ class Value {
     return value;
   }
 
+  const Json& json() const { return json_; }
+
   bool boolean() const {
     if (!json_.is_boolean()) invalid("must be true or false");
     return json_.get<bool>();
@@ -120,6 +122,37 @@ class Value {
   const Json& json_;
   std::string where_;
 };
+
+bool valid_model_name(std::string_view name) {
+  if (name.empty() || name.size() > 128 || name == "." || name == "..") return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '.' || c == '_' || c == '-';
+  });
+}
+
+// "models" in the config file: ["PATH", "NAME=PATH", {"name": "NAME", "path": "PATH"}, ...].
+std::vector<ModelSpec> model_specs(const Value& v) {
+  const std::string requirement = R"(must be a non-empty array of "PATH", "NAME=PATH" or {"name": ..., "path": ...})";
+  const Json& json = v.json();
+  if (!json.is_array() || json.empty()) v.invalid(requirement);
+  std::vector<ModelSpec> out;
+  for (const auto& item : json) {
+    if (item.is_string() && !item.get<std::string>().empty()) {
+      out.push_back(parse_model_spec(item.get<std::string>()));
+    } else if (item.is_object() && item.contains("path") && item["path"].is_string() &&
+               !item["path"].get<std::string>().empty()) {
+      ModelSpec spec{"", item["path"].get<std::string>()};
+      if (item.contains("name")) {
+        if (!item["name"].is_string()) v.invalid(requirement);
+        spec.name = item["name"].get<std::string>();
+      }
+      out.push_back(std::move(spec));
+    } else {
+      v.invalid(requirement);
+    }
+  }
+  return out;
+}
 
 std::chrono::milliseconds milliseconds(const Value& v) {
   return std::chrono::milliseconds(v.integer(1, 24LL * 3600 * 1000));
@@ -178,10 +211,17 @@ const std::vector<Field>& fields() {
   static const std::vector<Field> table = {
     // The original app's config.json.
     {"model_path", "--model,--model-path,--model_path", Kind::String,
-     "model directory (default: $UNINLU_MODEL, then the installed model)",
-     [](ServerConfig& c, const Value& v) { c.service.model_path = v.string(false); }},
+     "model directory, as PATH or NAME=PATH; repeat it to serve several models, the first the default "
+     "(default: $UNINLU_MODEL, then the installed model)",
+     [](ServerConfig& c, const Value& v) {
+       c.models.clear();
+       for (const auto& item : v.list("\n")) c.models.push_back(parse_model_spec(item));
+       if (c.models.empty()) v.invalid("must be a non-empty string");
+     }},
+    {"models", "", Kind::String, "",
+     [](ServerConfig& c, const Value& v) { c.models = model_specs(v); }},
     {"model_name", "--model-name", Kind::String,
-     "the model's name in the v2 routes /v2/models/{name} (default: the model directory's name)",
+     "the first model's name in /v2/models/{name} and /api/predict's \"model\" (default: its directory's name)",
      [](ServerConfig& c, const Value& v) { c.http.model_name = v.string(false); }},
     {"device", "--device", Kind::String, R"(devices: "auto", "cpu", "cuda:0" or "cuda:0,1"; "null": benchmarking only)",
      [](ServerConfig& c, const Value& v) { c.service.device = parse_device(v); }},
@@ -331,6 +371,14 @@ int HttpOptions::resolved_io_threads() const {
   return std::clamp(cores / 2, 1, 4);
 }
 
+ModelSpec parse_model_spec(const std::string& text) {
+  const auto equals = text.find('=');
+  if (equals != std::string::npos && equals + 1 < text.size() && valid_model_name(text.substr(0, equals))) {
+    return {text.substr(0, equals), text.substr(equals + 1)};
+  }
+  return {"", text};
+}
+
 std::string model_name_of(const std::string& model_path) {
   // "/srv/models/uninlu/" names "uninlu": the last non-empty part of the path.
   const std::string name = std::filesystem::path(model_path).lexically_normal().parent_path().filename().string();
@@ -423,7 +471,7 @@ void ServeFlags::add_to(CLI::App& app) {
       bound->option = app.add_option(names, bound->text, help);
       bound->option->type_name(field.kind == Kind::String ? "TEXT" : "NUMBER");
       // Repeatable list flags: CLI11 joins the values with newlines, which Value::list() splits.
-      if (field.key == "api_keys" || field.key == "cors_allow_origin") {
+      if (field.key == "api_keys" || field.key == "cors_allow_origin" || field.key == "model_path") {
         bound->option->multi_option_policy(CLI::MultiOptionPolicy::Join);
       }
     }
@@ -448,11 +496,27 @@ void finalize_server_config(ServerConfig& config) {
                                             : "--tls-key (tls_key) is set but --tls-cert (tls_cert) is not") +
                                ": HTTPS needs both the certificate and its private key");
   }
-  if (config.service.model_path.empty()) {
-    config.service.model_path = default_model_dir();
+  if (config.models.empty()) {
+    config.models.push_back({"", default_model_dir()});
     config.model_path_from_default = true;
   }
-  if (config.http.model_name.empty()) config.http.model_name = model_name_of(config.service.model_path);
+  for (std::size_t i = 0; i < config.models.size(); ++i) {
+    ModelSpec& model = config.models[i];
+    if (model.name.empty()) model.name = i == 0 && !config.http.model_name.empty() ? config.http.model_name
+                                                                                    : model_name_of(model.path);
+    if (!valid_model_name(model.name)) {
+      fail(ErrorKind::Usage, "invalid model name \"" + model.name + "\" (for " + model.path +
+                                 "): use letters, digits, '.', '_' and '-' (at most 128), as it appears in URLs");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (config.models[j].name == model.name) {
+        fail(ErrorKind::Usage, "two models are named \"" + model.name + "\" (" + config.models[j].path + " and " +
+                                   model.path + "): name them apart with --model NAME=PATH");
+      }
+    }
+  }
+  config.service.model_path = config.models.front().path;
+  config.http.model_name = config.models.front().name;
   if (config.gpu_precision) {
     config.service.gpu_precision = *config.gpu_precision;
   } else if (config.use_amp.has_value() && !*config.use_amp) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "serving/model_repository.h"
 #include "serving/service.h"
 
 namespace CLI {
@@ -41,7 +42,7 @@ struct HttpOptions {
   std::vector<std::string> cors_allow_origins;         // empty: no CORS headers; "*": any origin
   std::string tls_cert;                                // PEM chain, the server's own first; with tls_key: HTTPS
   std::string tls_key;                                 // PEM private key, unencrypted; both re-read on SIGHUP
-  std::string model_name;                              // in /v2/models/{name}; default: the model directory's name
+  std::string model_name;                              // the first model's name; default: its directory's name
 
   bool tls_enabled() const noexcept { return !tls_cert.empty(); }
 
@@ -49,6 +50,9 @@ struct HttpOptions {
 };
 
 struct ServerConfig {
+  // The models to serve, the default first: --model [NAME=]PATH (repeatable), "models" or "model_path".
+  // After finalize_server_config() each has a name, and service.model_path is the first one's path.
+  std::vector<ModelSpec> models;
   ServiceOptions service;
   HttpOptions http;
   std::string log_level = "info";
@@ -71,6 +75,9 @@ std::string default_model_dir();
 // The v2 model name a model directory gets: its last path component ("/srv/models/uninlu/" → "uninlu"),
 // or "uninlu" when the path has none ("/", ".").
 std::string model_name_of(const std::string& model_path);
+
+// "NAME=PATH" (NAME of letters, digits, '.', '_' or '-') or a PATH alone, whose name is then decided later.
+ModelSpec parse_model_spec(const std::string& text);
 
 // Applies a parsed config.json to `config`. `source` names the file in messages.
 void apply_config_json(const nlohmann::ordered_json& file, std::string_view source, ServerConfig& config);

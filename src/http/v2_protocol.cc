@@ -162,7 +162,7 @@ void check_requested_outputs(const Json& outputs) {
 }  // namespace
 
 Json v2_server_metadata(std::string_view server_version) {
-  return Json{{"name", "uninlu"}, {"version", server_version}, {"extensions", Json::array()}};
+  return Json{{"name", "uninlu"}, {"version", server_version}, {"extensions", Json::array({"model_repository"})}};
 }
 
 Json v2_model_metadata(const V2Model& model) {

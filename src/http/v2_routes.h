@@ -3,6 +3,8 @@
 //   GET /v2, GET /v2/models/{name}[/versions/{v}], GET .../ready, POST .../infer.
 // The N texts of an infer request go to Service::predict one by one, as N /api/predict requests would,
 // so that they batch with all other work. Errors are the protocol's {"error": "..."}.
+// The models are the Service's (Service::models()); the repository extension, POST /v2/repository/index
+// and /v2/repository/models/{name}/load|unload, loads and unloads them.
 // (/v2/health/live and /v2/health/ready are in routes.cc with the other probes.)
 #include <cstddef>
 #include <string>
@@ -13,7 +15,6 @@
 namespace uninlu {
 
 struct V2RouteOptions {
-  std::string model_name;            // the one model's name in /v2/models/{name}
   std::size_t max_batch_items = 64;  // most texts in one infer request; beyond it 413
 };
 

@@ -65,11 +65,13 @@ double gauge_value(double v) { return v < 0 ? std::numeric_limits<double>::quiet
 
 class InferenceService final : public Service {
  public:
-  explicit InferenceService(const ServiceOptions& options) : options_(options) {
+  explicit InferenceService(const ServiceOptions& options)
+      : options_(options),
+        metrics_(options.metrics ? options.metrics : std::make_shared<ServerMetrics>()) {
     const auto start = std::chrono::steady_clock::now();
     model_ = load_model_dir(options.model_path);
     tokenizer_ = model_.tokenizer;
-    scheduler_ = std::make_unique<Scheduler>(create_devices(options_, model_), options_.scheduler, metrics_);
+    scheduler_ = std::make_unique<Scheduler>(create_devices(options_, model_), options_.scheduler, *metrics_);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string names;
     for (const auto& d : scheduler_->devices()) names += (names.empty() ? "" : ", ") + d.name + " (" + device_state_name(d.state) + ")";
@@ -109,7 +111,7 @@ class InferenceService final : public Service {
       auto promise = std::make_shared<std::promise<PredictOutcome>>();
       outcomes.push_back(promise->get_future());
       PredictRequest request{"华为在东莞松山湖建设了研发基地", nlohmann::ordered_json{{"公司", nullptr}}, false,
-                             "warm-up-" + std::to_string(i)};
+                             "warm-up-" + std::to_string(i), ""};
       try {
         predict(std::move(request), start + std::chrono::minutes(5),
                 [promise](PredictOutcome outcome) { promise->set_value(std::move(outcome)); });
@@ -161,7 +163,7 @@ class InferenceService final : public Service {
         const double total = static_cast<double>(system_memory_bytes());
         j["memory_used_bytes"] = used;
         j["memory_total_bytes"] = total;
-        metrics_.set_device_memory(d.name, used, total);
+        metrics_->set_device_memory(d.name, used, total);
       } else {
         nlohmann::ordered_json gpus = nlohmann::ordered_json::array();
         double used = 0, total = 0;
@@ -261,7 +263,11 @@ class InferenceService final : public Service {
 
   std::size_t drain(std::chrono::milliseconds timeout) override { return scheduler_->drain(timeout); }
 
-  ServerMetrics& metrics() override { return metrics_; }
+  ServerMetrics& metrics() override { return *metrics_; }
+
+  std::vector<ModelStatus> models() override {
+    return {ModelStatus{options_.model_name, ready() ? "READY" : "UNAVAILABLE", "", model_.path}};
+  }
 
  private:
   bool all_healthy() const {
@@ -332,11 +338,11 @@ class InferenceService final : public Service {
         const bool ours = bound != gpu_bindings_.end();
         const std::string label = ours ? bound->second.gpu : "nvml:" + std::to_string(sample.index);
         if (sample.ok) {
-          metrics_.set_gpu_sample(label, gauge_value(sample.utilization_percent), gauge_value(sample.temperature_c),
+          metrics_->set_gpu_sample(label, gauge_value(sample.utilization_percent), gauge_value(sample.temperature_c),
                                   sample.ecc_uncorrected ? static_cast<double>(*sample.ecc_uncorrected)
                                                          : std::numeric_limits<double>::quiet_NaN());
           if (sample.memory_used_bytes >= 0 && sample.memory_total_bytes >= 0) {
-            metrics_.set_device_memory(label, sample.memory_used_bytes, sample.memory_total_bytes);
+            metrics_->set_device_memory(label, sample.memory_used_bytes, sample.memory_total_bytes);
           }
         }
         if (!gpu_log_) continue;
@@ -383,7 +389,7 @@ class InferenceService final : public Service {
   }
 
   ServiceOptions options_;
-  ServerMetrics metrics_;
+  std::shared_ptr<ServerMetrics> metrics_;
   ModelDir model_;
   std::shared_ptr<const BertTokenizer> tokenizer_;
   std::unique_ptr<Scheduler> scheduler_;

@@ -60,7 +60,7 @@ struct ServerMetrics::Families {
   std::mutex state_mutex;  // device state gauges are set as a group
 };
 
-ServerMetrics::ServerMetrics() : registry_(std::make_shared<prometheus::Registry>()), f_(std::make_unique<Families>()) {
+ServerMetrics::ServerMetrics() : registry_(std::make_shared<prometheus::Registry>()), f_(std::make_shared<Families>()) {
   auto& r = *registry_;
   using prometheus::BuildCounter;
   using prometheus::BuildGauge;
@@ -89,7 +89,20 @@ ServerMetrics::ServerMetrics() : registry_(std::make_shared<prometheus::Registry
   f_->fallback = &BuildGauge().Name("uninlu_fallback_active").Help("1 while serving was moved to the CPU by /api/fallback").Register(r);
 }
 
+ServerMetrics::ServerMetrics(std::shared_ptr<prometheus::Registry> registry, std::shared_ptr<Families> families,
+                             std::string model)
+    : registry_(std::move(registry)), f_(std::move(families)), model_(std::move(model)) {}
+
 ServerMetrics::~ServerMetrics() = default;
+
+std::shared_ptr<ServerMetrics> ServerMetrics::for_model(std::string model) const {
+  return std::shared_ptr<ServerMetrics>(new ServerMetrics(registry_, f_, std::move(model)));
+}
+
+ServerMetrics::Labels ServerMetrics::labelled(Labels labels) const {
+  if (!model_.empty()) labels.emplace("model", model_);
+  return labels;
+}
 
 void ServerMetrics::observe_http(std::string_view route, std::string_view method, int status, double seconds) {
   f_->http_requests->Add({{"route", s(route)}, {"method", s(method)}, {"status", std::to_string(status)}}).Increment();
@@ -97,35 +110,35 @@ void ServerMetrics::observe_http(std::string_view route, std::string_view method
 }
 
 void ServerMetrics::observe_request(double queue_seconds, double inference_seconds, double total_seconds) {
-  f_->queue_time->Add({}, latency_buckets()).Observe(queue_seconds);
-  f_->inference_time->Add({}, latency_buckets()).Observe(inference_seconds);
-  f_->request_time->Add({}, latency_buckets()).Observe(total_seconds);
+  f_->queue_time->Add(labelled({}), latency_buckets()).Observe(queue_seconds);
+  f_->inference_time->Add(labelled({}), latency_buckets()).Observe(inference_seconds);
+  f_->request_time->Add(labelled({}), latency_buckets()).Observe(total_seconds);
 }
 
 void ServerMetrics::observe_batch(std::string_view device, std::string_view stage, std::size_t items,
                                   std::size_t tokens, double seconds) {
-  f_->batch_items->Add({{"stage", s(stage)}}, count_buckets()).Observe(static_cast<double>(items));
-  f_->batch_tokens->Add({{"stage", s(stage)}}, token_buckets()).Observe(static_cast<double>(tokens));
-  f_->batch_seconds->Add({{"device", s(device)}, {"stage", s(stage)}}, latency_buckets()).Observe(seconds);
-  f_->device_busy->Add({{"device", s(device)}}).Increment(seconds);
-  f_->device_batches->Add({{"device", s(device)}, {"stage", s(stage)}}).Increment();
+  f_->batch_items->Add(labelled({{"stage", s(stage)}}), count_buckets()).Observe(static_cast<double>(items));
+  f_->batch_tokens->Add(labelled({{"stage", s(stage)}}), token_buckets()).Observe(static_cast<double>(tokens));
+  f_->batch_seconds->Add(labelled({{"device", s(device)}, {"stage", s(stage)}}), latency_buckets()).Observe(seconds);
+  f_->device_busy->Add(labelled({{"device", s(device)}})).Increment(seconds);
+  f_->device_batches->Add(labelled({{"device", s(device)}, {"stage", s(stage)}})).Increment();
 }
 
-void ServerMetrics::set_queue_depth(double items) { f_->queue_depth->Add({}).Set(items); }
-void ServerMetrics::set_in_flight(double requests) { f_->in_flight->Add({}).Set(requests); }
-void ServerMetrics::count_rejected(std::string_view reason) { f_->rejected->Add({{"reason", s(reason)}}).Increment(); }
+void ServerMetrics::set_queue_depth(double items) { f_->queue_depth->Add(labelled({})).Set(items); }
+void ServerMetrics::set_in_flight(double requests) { f_->in_flight->Add(labelled({})).Set(requests); }
+void ServerMetrics::count_rejected(std::string_view reason) { f_->rejected->Add(labelled({{"reason", s(reason)}})).Increment(); }
 
 void ServerMetrics::set_device_state(std::string_view device, std::string_view state) {
   static constexpr std::array<std::string_view, 4> kStates = {"healthy", "degraded", "disabled", "standby"};
   std::lock_guard lock(f_->state_mutex);
   for (auto candidate : kStates) {
-    f_->device_state->Add({{"device", s(device)}, {"state", s(candidate)}}).Set(candidate == state ? 1 : 0);
+    f_->device_state->Add(labelled({{"device", s(device)}, {"state", s(candidate)}})).Set(candidate == state ? 1 : 0);
   }
 }
 
-void ServerMetrics::count_device_fault(std::string_view device) { f_->device_faults->Add({{"device", s(device)}}).Increment(); }
+void ServerMetrics::count_device_fault(std::string_view device) { f_->device_faults->Add(labelled({{"device", s(device)}})).Increment(); }
 void ServerMetrics::count_batch_retry(std::string_view from_device) {
-  f_->batch_retries->Add({{"from_device", s(from_device)}}).Increment();
+  f_->batch_retries->Add(labelled({{"from_device", s(from_device)}})).Increment();
 }
 
 void ServerMetrics::set_device_memory(std::string_view device, double used_bytes, double total_bytes) {
@@ -140,7 +153,7 @@ void ServerMetrics::set_gpu_sample(std::string_view device, double utilization_p
   f_->gpu_ecc->Add({{"device", s(device)}}).Set(ecc_errors);
 }
 
-void ServerMetrics::set_fallback_active(bool active) { f_->fallback->Add({}).Set(active ? 1 : 0); }
+void ServerMetrics::set_fallback_active(bool active) { f_->fallback->Add(labelled({})).Set(active ? 1 : 0); }
 
 std::string ServerMetrics::serialize() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());

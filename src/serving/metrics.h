@@ -2,7 +2,9 @@
 // Everything /metrics shows, on prometheus-cpp (Debian's prometheus-cpp-dev): one registry, typed
 // helpers so callers cannot misspell a metric, and text exposition for the route.
 // Label values must have bounded cardinality: callers pass route templates ("/api/predict", "other"),
-// never raw paths.
+// never raw paths. A server of several models records each model's scheduling and device series with a
+// "model" label, through a view from for_model() that shares the registry.
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,6 +21,9 @@ class ServerMetrics {
   ~ServerMetrics();
   ServerMetrics(const ServerMetrics&) = delete;
   ServerMetrics& operator=(const ServerMetrics&) = delete;
+
+  // The same registry, with model="<model>" on every series but the HTTP and the physical GPU ones.
+  std::shared_ptr<ServerMetrics> for_model(std::string model) const;
 
   // HTTP layer: one call per response.
   void observe_http(std::string_view route, std::string_view method, int status, double seconds);
@@ -45,8 +50,14 @@ class ServerMetrics {
 
  private:
   struct Families;
+  using Labels = std::map<std::string, std::string>;
+  ServerMetrics(std::shared_ptr<prometheus::Registry> registry, std::shared_ptr<Families> families,
+                std::string model);
+  Labels labelled(Labels labels) const;  // adds the model label, if any
+
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<Families> f_;
+  std::shared_ptr<Families> f_;
+  std::string model_;
 };
 
 }  // namespace uninlu

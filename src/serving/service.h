@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct PredictRequest {
   nlohmann::ordered_json schema;  // an object, or a string holding one
   bool output_all_prefix = false;
   std::string request_id;  // for logs and the X-Request-Id header
+  std::string model;       // which model answers it; empty: the server's default (its first) model
 };
 
 struct PredictTiming {
@@ -50,6 +52,16 @@ struct PredictOutcome {
 using PredictCallback = std::function<void(PredictOutcome)>;
 using RequestId = std::uint64_t;
 
+// One model of a server, as the Open Inference Protocol's repository extension reports it.
+struct ModelStatus {
+  std::string name;
+  std::string state;   // "READY", "LOADING", "UNLOADING" or "UNAVAILABLE"
+  std::string reason;  // why it is not READY (its last load's error, or that it was unloaded)
+  std::string path;    // its model directory
+};
+// Called once when a load or unload has finished: without an error, or with why it failed.
+using ModelCallback = std::function<void(std::optional<Error>)>;
+
 inline constexpr std::size_t kCpuBatchTokens = 8192;
 
 struct SchedulerOptions {
@@ -63,6 +75,8 @@ struct SchedulerOptions {
 
 struct ServiceOptions {
   std::string model_path;
+  std::string model_name;       // in the metrics' "model" label and models(); empty: no label
+  std::shared_ptr<ServerMetrics> metrics;  // where to record (a ModelRepository's, labelled); null: its own
   std::string device = "auto";  // "auto" | "cpu" | "cuda:0" | "cuda:0,1"
   Precision cpu_precision = Precision::F32;
   Precision gpu_precision = Precision::F16;  // use_amp=false gives F32; amp_dtype picks F16 or BF16
@@ -103,6 +117,15 @@ class Service {
   virtual std::size_t drain(std::chrono::milliseconds timeout) = 0;
 
   virtual ServerMetrics& metrics() = 0;
+
+  // The models it serves, the default (the one a request without "model" gets) first.
+  virtual std::vector<ModelStatus> models() = 0;
+  // The repository extension: load or unload a model it knows, answering through `done` (from any
+  // thread) once that has finished. Throws Error synchronously when it cannot start: NotFound for an
+  // unknown name, Conflict while the model is already loading or unloading, Usage where the service has
+  // one fixed model (the default).
+  virtual void load_model(const std::string& name, ModelCallback done);
+  virtual void unload_model(const std::string& name, ModelCallback done);
 };
 
 }  // namespace uninlu

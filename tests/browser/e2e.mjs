@@ -253,6 +253,25 @@ async function main() {
     }
     await page.screenshot({ path: join(args.out, "web-e2e.png"), fullPage: true });
 
+    // The model picker (run.sh serves two models): the second model answers as the API says it does.
+    const models = await page.evaluate(() => ({
+      shown: !document.getElementById("model-field").hidden,
+      names: [...document.querySelectorAll("#model option")].map((o) => o.value),
+    }));
+    if (check(models.shown && models.names.length === 2, "two models: the model picker is shown with both", JSON.stringify(models))) {
+      await page.selectOption("#preset", "ner");
+      await page.selectOption("#model", models.names[1]);
+      const text = await page.inputValue("#text");
+      const schema = await page.inputValue("#schema");
+      const api = await apiPredict({ text, schema, output_all_prefix: false, model: models.names[1] });
+      if (check(api.status === 200, "ner on the second model: the API answers 200", JSON.stringify(api.body))) {
+        const [sent, shown] = await Promise.all([page.waitForRequest((r) => r.url().endsWith("/api/predict")), runOnPage(page)]);
+        check(JSON.parse(sent.postData()).model === models.names[1], "the page sends the picked model", sent.postData());
+        compareWithApi(`ner on model ${models.names[1]}`, text, api.body, shown);
+      }
+      await page.selectOption("#model", models.names[0]);
+    }
+
     // A canned answer exercises overlapping, nested and astral-plane spans whatever the model says.
     await page.route("**/api/predict", (route) =>
       route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(CANNED) }),

@@ -54,7 +54,10 @@ fi
 port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$artifacts/web-e2e-server.log
 echo "starting $binary serve on 127.0.0.1:$port (model $model, log $log)" >&2
-"$binary" serve --model "$model" --host 127.0.0.1 --port "$port" --access-log '' >"$log" 2>&1 &
+# Two models, so that the page's model picker is tested too: the one given first (the default), then
+# the bundled model.
+"$binary" serve --model "$model" --model "second=$repo/models/uninlu-cluener" --host 127.0.0.1 --port "$port" \
+  --access-log '' >"$log" 2>&1 &
 server=$!
 
 stop_server() {

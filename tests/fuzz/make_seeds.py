@@ -126,6 +126,10 @@ def main():
     http.add(http_request("HEAD", "/health"))
     http.add(http_request("POST", "/api/fallback", b"{}"))
     http.add(http_request("POST", "/api/restore", b"{}"))
+    # The repository extension and a request naming its model.
+    http.add(http_request("POST", "/v2/repository/index"))
+    http.add(http_request("POST", "/v2/repository/models/uninlu/unload"))
+    http.add(http_request("POST", "/api/predict", '{"text": "华为", "schema": {"公司": null}, "model": "uninlu"}'.encode()))
     http.add(http_request("OPTIONS", "/api/predict", headers=["Origin: https://app.example",
                                                               "Access-Control-Request-Method: POST"]))
     http.add(http_request("POST", "/api/predict", first, headers=["Origin: https://app.example",

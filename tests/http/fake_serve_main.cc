@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   try {
     return run_serve(flags, [&](const ServiceOptions& service_options) {
       options.limits = service_options.limits;
+      options.model_name = service_options.model_name;
       return std::make_unique<testing::FakeService>(options);
     });
   } catch (const Error& e) {

@@ -8,7 +8,7 @@ namespace {
 
 ErrorKind kind_from_name(const std::string& name) {
   for (const ErrorKind kind : {ErrorKind::InvalidInput, ErrorKind::LimitExceeded, ErrorKind::Usage, ErrorKind::NotFound,
-                               ErrorKind::MethodNotAllowed, ErrorKind::ModelLoad, ErrorKind::Overloaded,
+                               ErrorKind::MethodNotAllowed, ErrorKind::Conflict, ErrorKind::ModelLoad, ErrorKind::Overloaded,
                                ErrorKind::Timeout, ErrorKind::Unavailable, ErrorKind::Io, ErrorKind::Internal}) {
     if (name == error_kind_name(kind)) return kind;
   }
@@ -59,6 +59,9 @@ FakeService::~FakeService() {
 
 RequestId FakeService::predict(PredictRequest request, Clock::time_point deadline, PredictCallback done) {
   const std::string text = request.text;  // `request` is moved below
+  if (!request.model.empty() && request.model != options_.model_name) {
+    fail(ErrorKind::NotFound, "unknown model \"" + request.model + "\"; this server serves \"" + options_.model_name + "\"");
+  }
   if (std::all_of(text.begin(), text.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n'; })) {
     fail(ErrorKind::InvalidInput, "text is empty: nothing to extract from");
   }
@@ -177,6 +180,10 @@ nlohmann::ordered_json FakeService::health() {
   h["gpu_memory_used"] = nullptr;
   h["gpu_memory_total"] = nullptr;
   return h;
+}
+
+std::vector<ModelStatus> FakeService::models() {
+  return {ModelStatus{options_.model_name, ready() ? "READY" : "UNAVAILABLE", "", "fake"}};
 }
 
 bool FakeService::ready() {

@@ -29,7 +29,13 @@ class FakeService final : public Service {
     double ms_per_char = 0;
     std::vector<std::string> devices = {"fake:0"};
     PipelineLimits limits;  // max_text_chars is enforced, as the pipeline does
+    std::string model_name = "uninlu";  // its one model; a request naming another is NotFound
   };
+  static Options named(std::string model_name) {  // Options with only the model name set
+    Options options;
+    options.model_name = std::move(model_name);
+    return options;
+  }
   FakeService();
   explicit FakeService(Options options);
   ~FakeService() override;
@@ -45,6 +51,7 @@ class FakeService final : public Service {
   nlohmann::ordered_json restore() override;
   std::size_t drain(std::chrono::milliseconds timeout) override;
   ServerMetrics& metrics() override { return metrics_; }
+  std::vector<ModelStatus> models() override;
 
   // For tests. The waits give up after `timeout` (a safety net, not a timing assertion) and say whether
   // the condition came true.

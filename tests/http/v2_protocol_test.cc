@@ -138,7 +138,7 @@ TEST(V2Protocol, Answers) {
   EXPECT_EQ(metadata["versions"], Json::parse(R"(["1"])"));
   EXPECT_EQ(metadata["inputs"][0], Json::parse(R"({"name": "text", "datatype": "BYTES", "shape": [-1]})"));
   EXPECT_EQ(metadata["outputs"], Json::parse(R"([{"name": "result", "datatype": "BYTES", "shape": [-1]}])"));
-  EXPECT_EQ(v2_server_metadata("1.2.3"), Json::parse(R"({"name": "uninlu", "version": "1.2.3", "extensions": []})"));
+  EXPECT_EQ(v2_server_metadata("1.2.3"), Json::parse(R"({"name": "uninlu", "version": "1.2.3", "extensions": ["model_repository"]})"));
   EXPECT_EQ(v2_model_ready(model, false), Json::parse(R"({"name": "uninlu", "ready": false})"));
 
   const std::vector<std::string> results = {R"({"output":[[{"type":"人物","span":"张三","offset":[0,2]}]]})",

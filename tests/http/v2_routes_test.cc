@@ -18,7 +18,7 @@ using testing::FakeService;
 
 class V2RoutesTest : public ::testing::Test {
  protected:
-  V2RoutesTest() { install_routes(router, service, RouteOptions{3, Json::object(), "uie"}); }
+  V2RoutesTest() { install_routes(router, service, RouteOptions{3, Json::object()}); }
 
   HttpResponse call(std::string method, std::string path, std::string body = {}) {
     HttpRequest request;
@@ -62,7 +62,7 @@ class V2RoutesTest : public ::testing::Test {
         .dump();
   }
 
-  FakeService service;
+  FakeService service{FakeService::named("uie")};
   Router router;
   std::vector<RequestId> tracked;
   std::string_view label;
@@ -103,7 +103,23 @@ TEST_F(V2RoutesTest, InferSubmitsEachTextAsItsOwnPrediction) {
   const auto received = service.received();
   ASSERT_EQ(received.size(), 2u);
   EXPECT_EQ(received[0].text, "华为");
+  EXPECT_EQ(received[0].model, "uie");  // the model the path names answers
   EXPECT_EQ(received[1].request_id, "rid.1");
+}
+
+TEST_F(V2RoutesTest, RepositoryIndexListsTheModels) {
+  const HttpResponse r = call("POST", "/v2/repository/index");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body), Json::parse(R"([{"name": "uie", "version": "1", "state": "READY"}])"));
+}
+
+// Loading and unloading are the ModelRepository's (tests/serving); a Service of one fixed model refuses.
+TEST_F(V2RoutesTest, RepositoryLoadAndUnloadErrors) {
+  expect_v2_error(call("POST", "/v2/repository/models/uie/unload"), 400, "one fixed model");
+  expect_v2_error(call("POST", "/v2/repository/models/other/load"), 404, "unknown model \"other\"");
+  expect_v2_error(call("POST", "/v2/repository/models/uie/reload"), 404, "no route");
+  expect_v2_error(call("POST", "/v2/repository/models//load"), 404, "no route");
+  EXPECT_EQ(call("GET", "/v2/repository/models/uie/load").status, 405);
 }
 
 TEST_F(V2RoutesTest, OneFailedTextFailsTheRequestWithItsStatus) {

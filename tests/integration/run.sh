@@ -47,6 +47,8 @@ if [[ ${#fake[@]} -eq 0 ]]; then
   "$repo/tests/openapi/run.sh"
   "$python" "$repo/tests/integration/test_openapi.py" --binary "$binary" "$@"
   "$python" "$repo/tests/integration/test_grpc.py" --binary "$binary" --model "$model" "$@"  # python3-grpcio client
+  # Two models in one server (the tiny fixture beside the bundled model); load and unload under load.
+  "$python" "$repo/tests/integration/test_models.py" --binary "$binary" --model "$model" "$@"
   # 200 concurrent clients get exactly what `uninlu predict` gives (needs the real model and binary).
   "$python" "$repo/tests/integration/test_consistency.py" --binary "$binary" --model "$model" "$@"
 fi

@@ -10,7 +10,6 @@ show that the server put several requests' work into one batch.
 Python standard library only. Run through run.sh, or:
   python3 tests/integration/test_consistency.py --binary build/src/cli/uninlu --model build/fixtures/models/tiny
 """
-import argparse
 import collections
 import json
 import os
@@ -138,14 +137,5 @@ class ConsistencyTest(unittest.TestCase):
             server.close()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--model", required=True)
-    args, rest = parser.parse_known_args()
-    test_http.BINARY, test_http.MODEL = os.path.abspath(args.binary), os.path.abspath(args.model)
-    unittest.main(argv=[sys.argv[0]] + rest)
-
-
 if __name__ == "__main__":
-    main()
+    test_http.main(__doc__, fake=False)

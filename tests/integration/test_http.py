@@ -814,14 +814,17 @@ def non_loopback_address():
     return None if address.startswith("127.") else address
 
 
-def main():
+def main(doc=__doc__, fake=True):
+    """The suites' command line: --binary, --model (and --fake where the suite runs on the fake server),
+    then unittest's own arguments. The other suites call it with their docstring."""
     global BINARY, MODEL, FAKE
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True, help="uninlu (or uninlu_fake_serve)")
     parser.add_argument("--model", required=True, help="model directory passed as --model")
-    parser.add_argument("--fake", action="store_true", help="the binary serves a fake model")
+    if fake:
+        parser.add_argument("--fake", action="store_true", help="the binary serves a fake model")
     args, rest = parser.parse_known_args()
-    BINARY, MODEL, FAKE = os.path.abspath(args.binary), os.path.abspath(args.model), args.fake
+    BINARY, MODEL, FAKE = os.path.abspath(args.binary), os.path.abspath(args.model), getattr(args, "fake", False)
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

@@ -63,7 +63,7 @@ class V2Test(unittest.TestCase):
         body = r.json()
         self.assertEqual(body["name"], "uninlu")
         self.assertRegex(body["version"], r"^\d+\.\d+")
-        self.assertEqual(body["extensions"], [])
+        self.assertEqual(body["extensions"], ["model_repository"])
 
     def test_model_metadata(self):
         for path in (f"/v2/models/{self.name}", f"/v2/models/{self.name}/versions/1"):
