@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -12,6 +14,12 @@ namespace uninlu {
 namespace {
 
 constexpr int kMaxAttempts = 3;  // a batch item fails its request after faulting on this many batches
+
+// Threads that finish steps: one per core, at most 8 (beyond that the device workers and the HTTP
+// threads are the limit).
+std::size_t completion_threads() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
 
 double seconds_between(Scheduler::Clock::time_point a, Scheduler::Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -72,7 +80,11 @@ struct Scheduler::Request {
 };
 
 Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOptions options, ServerMetrics& metrics)
-    : options_(options), metrics_(metrics), devices_(std::move(devices)) {
+    : options_(options),
+      metrics_(metrics),
+      devices_(std::move(devices)),
+      completion_threads_(completion_threads()),
+      completions_(completion_threads_) {
   if (devices_.empty()) fail(ErrorKind::Internal, "scheduler needs at least one device");
   const bool any_gpu = std::any_of(devices_.begin(), devices_.end(), [](const auto& d) { return d->is_gpu; });
   for (auto& d : devices_) {
@@ -96,6 +108,7 @@ Scheduler::~Scheduler() {
   }
   work_cv_.notify_all();
   for (auto& t : workers_) t.join();
+  completions_.join();  // what the workers posted last: requests already completed, so little is left
 }
 
 std::chrono::milliseconds Scheduler::retry_backoff(int consecutive_faults) {
@@ -266,12 +279,14 @@ void Scheduler::worker_loop(Device& device) {
     // Give a batch that is not yet full a short time to fill: throughput for a moment of latency. GPUs,
     // and every device of a multi-device setup (where the wait also lets the preferred device take the
     // work), wait for whatever may arrive. A lone CPU device waits only while some request in flight has
-    // no queued work (its next step may join the batch): on a CPU batching gains little per item, and
+    // no queued work and is not between two steps (its next step may join the batch; one between steps
+    // is the completion threads' and would only delay this batch): on a CPU batching gains little per item, and
     // when every request in flight is already queued (one client at a time, or a closed loop whose
     // clients all wait on this batch) waiting only adds max_wait to each step.
     const bool lone_cpu = !device.is_gpu && devices_.size() == 1;
     if (options_.dynamic_batching && options_.max_wait.count() > 0 && queued_tokens_ < device.max_batch_tokens &&
-        (!lone_cpu || active_.size() > count_queued_requests<std::deque<Item>, Request>(text_queue_, cross_queue_))) {
+        (!lone_cpu ||
+         active_.size() > advancing_ + count_queued_requests<std::deque<Item>, Request>(text_queue_, cross_queue_))) {
       Clock::time_point oldest = Clock::time_point::max();
       if (!text_queue_.empty()) oldest = std::min(oldest, text_queue_.front().enqueued);
       if (!cross_queue_.empty()) oldest = std::min(oldest, cross_queue_.front().enqueued);
@@ -388,11 +403,32 @@ void Scheduler::run_batch(Device& device, Batch& batch) {
         r.inference_seconds += seconds;
         if (std::find(r.devices.begin(), r.devices.end(), device.name) == r.devices.end()) r.devices.push_back(device.name);
       }
-      if (--r.pending == 0 && !r.completed) step_done.push_back(item.request);
+      if (--r.pending == 0 && !r.completed) {
+        step_done.push_back(item.request);
+        ++advancing_;
+      }
     }
   }
   work_cv_.notify_all();  // a device may have recovered; standby devices re-check
-  for (const auto& request : step_done) advance(request);
+  // Cheap steps are finished here: a hand-off costs a wake-up and moves the request's data to another
+  // core, which only pays when the batch's host work is long enough to hold this worker off its device
+  // (a nested schema's decoding and prompts, or a long text's). Longer work goes to the completion
+  // threads in one share each (the wake-up is paid per share, not per request), and this worker goes
+  // back to its device at once.
+  const double work_us = advance_us_.load(std::memory_order_relaxed) * static_cast<double>(step_done.size());
+  if (step_done.size() == 1 || work_us < static_cast<double>(options_.offload_min.count())) {
+    for (const auto& request : step_done) advance(request);
+    return;
+  }
+  const std::size_t shares = std::min(step_done.size(), completion_threads_);
+  shares_offloaded_ += shares;
+  for (std::size_t share = 0; share < shares; ++share) {
+    std::vector<std::shared_ptr<Request>> mine;
+    for (std::size_t i = share; i < step_done.size(); i += shares) mine.push_back(std::move(step_done[i]));
+    boost::asio::post(completions_, [this, mine = std::move(mine)] {
+      for (const auto& request : mine) advance(request);
+    });
+  }
 }
 
 void Scheduler::on_device_fault(Device& device, Batch& batch, const std::string& what) {
@@ -429,7 +465,9 @@ void Scheduler::on_device_fault(Device& device, Batch& batch, const std::string&
 }
 
 void Scheduler::advance(const std::shared_ptr<Request>& request) {
-  // Only the worker that completed the step's last item gets here, so the task is ours alone.
+  // Only the thread given the step's last item gets here, so the task is ours alone.
+  const auto start = Clock::now();
+  bool counted = true;  // still in advancing_
   try {
     PredictionTask& task = *request->task;
     if (request->text_step) {
@@ -442,20 +480,28 @@ void Scheduler::advance(const std::shared_ptr<Request>& request) {
     }
     if (task.finished()) {
       finish(request);
-      return;
+    } else {
+      task.cross_inputs();  // builds the next level's prompts (throws LimitExceeded over max_prompts)
+      {
+        std::lock_guard lock(mutex_);
+        --advancing_;
+        counted = false;
+        if (!request->completed) enqueue_step(request);
+      }
+      work_cv_.notify_all();
     }
-    task.cross_inputs();  // builds the next level's prompts (throws LimitExceeded over max_prompts)
-    {
-      std::lock_guard lock(mutex_);
-      if (request->completed) return;
-      enqueue_step(request);
-    }
-    work_cv_.notify_all();
   } catch (const Error& e) {
     complete(request, {std::nullopt, e});
   } catch (const std::exception& e) {
     complete(request, {std::nullopt, Error(ErrorKind::Internal, std::string("internal error: ") + e.what())});
   }
+  if (counted) {
+    std::lock_guard lock(mutex_);
+    --advancing_;
+  }
+  // A running mean of one advance(), for run_batch()'s choice; racing updates only blur it.
+  const double us = seconds_between(start, Clock::now()) * 1e6;
+  advance_us_.store(0.9 * advance_us_.load(std::memory_order_relaxed) + 0.1 * us, std::memory_order_relaxed);
 }
 
 void Scheduler::finish(const std::shared_ptr<Request>& request) {

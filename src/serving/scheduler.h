@@ -6,8 +6,13 @@
 // is complete, the worker that finished it decodes it and queues the request's next step. Items from
 // many requests share batches, and a deep schema's later levels queue behind newer requests' work, so
 // a deep event schema never holds up a simple NER request.
+// What a finished step leaves to do on the host (decoding, the next level's prompts, the answer's JSON,
+// the caller's callback) runs on a small pool of threads, not on the device's worker: the worker goes
+// back to its device at once, and that host work spreads over the cores instead of queueing behind one
+// thread per device.
 // A batch that fails on a device (CUDA error, out of memory) marks the device degraded and goes back to
 // the front of the queue for another device; the device is retried after a backoff.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -18,6 +23,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "pipeline/prediction.h"
 #include "serving/device.h"
@@ -62,6 +69,7 @@ class Scheduler {
   std::size_t in_flight() const;
   bool accepting() const;
   bool can_serve() const;  // some device is healthy, standby or due for a retry
+  std::size_t shares_offloaded() const { return shares_offloaded_.load(); }  // to the completion threads
 
   // Backoff before a degraded device gets another batch (doubles per consecutive fault, up to a minute).
   static std::chrono::milliseconds retry_backoff(int consecutive_faults);
@@ -106,11 +114,16 @@ class Scheduler {
   std::deque<Item> cross_queue_;
   std::size_t queued_tokens_ = 0;
   std::unordered_map<RequestId, std::shared_ptr<Request>> active_;
+  std::size_t advancing_ = 0;  // requests between two steps: a batch finished one, advance() not yet done
   RequestId next_id_ = 1;
   bool accepting_ = true;
   bool stopping_ = false;
   bool fallback_ = false;
   std::vector<std::thread> workers_;
+  std::atomic<double> advance_us_{0};  // a running mean of one advance(), in microseconds
+  std::atomic<std::size_t> shares_offloaded_{0};
+  std::size_t completion_threads_;
+  boost::asio::thread_pool completions_;  // advance() of requests whose step a batch finished
 };
 
 }  // namespace uninlu

@@ -71,6 +71,10 @@ struct SchedulerOptions {
   std::size_t max_batch_requests = 32;    // distinct requests per batch (legacy --max_batch_size)
   std::chrono::microseconds max_wait{2000};  // how long a free device waits to fill a batch
   std::size_t max_in_flight = 512;        // concurrency cap; beyond it predict() throws Overloaded (429)
+  // A batch's finished steps (decoding, the next level's prompts, the answer) go to the completion
+  // threads when their host work is expected to take longer than this, else the device's worker does
+  // them. 300 µs: below it the hand-off cost more than it freed (null device, 2-core EPYC). 0: always.
+  std::chrono::microseconds offload_min{300};
 };
 
 struct ServiceOptions {

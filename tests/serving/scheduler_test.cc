@@ -139,12 +139,15 @@ struct Rig {
 
 const Case kShort{"华为在东莞", R"J({"公司":null})J"};
 
-TEST(Scheduler, ConcurrentRequestsGetTheSequentialAnswerAndShareBatches) {
+// Many clients at once, their steps batched together; `options` decides where finished steps go on.
+// Sets `offloaded` to how many shares of finished steps went to the completion threads (ASSERT_* needs a
+// function that returns nothing).
+void expect_concurrent_answers_are_sequential(SchedulerOptions options, std::size_t& offloaded) {
   const auto cases = mixed_cases();
   std::vector<std::string> expected;
   for (const auto& c : cases) expected.push_back(sequential_answer(c));
 
-  Rig rig({{"cpu", false}});
+  Rig rig({{"cpu", false}}, options);
   rig.backends[0]->delay_ms = 2;
   Outcomes outcomes(cases.size());
   std::vector<std::thread> clients;
@@ -178,6 +181,25 @@ TEST(Scheduler, ConcurrentRequestsGetTheSequentialAnswerAndShareBatches) {
   EXPECT_GT(rig.backends[0]->max_cross_batch.load(), 1u) << "requests were never batched together";
   EXPECT_EQ(rig.scheduler->in_flight(), 0u);
   EXPECT_THAT(rig.metrics.serialize(), ::testing::HasSubstr("uninlu_batch_size_count"));
+  offloaded = rig.scheduler->shares_offloaded();
+}
+
+TEST(Scheduler, ConcurrentRequestsGetTheSequentialAnswerAndShareBatches) {
+  SchedulerOptions options = fast_options();
+  options.offload_min = std::chrono::hours(1);  // every step finished on the device's worker
+  std::size_t offloaded = 1;
+  expect_concurrent_answers_are_sequential(options, offloaded);
+  EXPECT_EQ(offloaded, 0u);
+}
+
+// Every batch's finished steps on the completion threads (their decoding, next prompts and answers run
+// there, several at once), not on the device's worker: the answers are the same.
+TEST(Scheduler, StepsFinishedOnTheCompletionThreadsGiveTheSameAnswers) {
+  SchedulerOptions options = fast_options();
+  options.offload_min = std::chrono::microseconds(0);
+  std::size_t offloaded = 0;
+  expect_concurrent_answers_are_sequential(options, offloaded);
+  EXPECT_GT(offloaded, 0u);
 }
 
 TEST(Scheduler, AnswersDoNotDependOnTheTokenBudget) {
