@@ -73,10 +73,13 @@ int run_serve(const ServeFlags& flags, const ServiceFactory& make_service, const
   } catch (const std::exception& e) {
     spdlog::debug("service info unavailable: {}", e.what());
   }
+  // One model: its path, as the line always said (scripts grep it); several: "name = path" each.
   std::vector<std::string> models;
   for (const auto& model : config.models) models.push_back(model.name + " = " + model.path);
-  spdlog::info("uninlu serve listening on {}://{} (model{} {}, devices {}, cpu {}, gpu {}, dynamic batching {})",
-               server.tls() ? "https" : "http", server.local_address(), models.size() > 1 ? "s" : "", join(models),
+  const std::string model_text =
+      config.models.size() == 1 ? "model " + config.models.front().path : "models " + join(models);
+  spdlog::info("uninlu serve listening on {}://{} ({}, devices {}, cpu {}, gpu {}, dynamic batching {})",
+               server.tls() ? "https" : "http", server.local_address(), model_text,
                device_names(devices),
                precision_name(config.service.cpu_precision), precision_name(config.service.gpu_precision),
                config.service.scheduler.dynamic_batching ? "on" : "off");
