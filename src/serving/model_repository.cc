@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -180,15 +181,20 @@ bool ModelRepository::live() {
   return true;
 }
 
+// Ready while some model is READY and every READY model can serve. A model being unloaded is draining
+// (its own ready() is false) and does not count: unloading one model must not take the server out of
+// its load balancer.
 bool ModelRepository::ready() {
   if (!accepting_.load()) return false;
-  bool any = false;
-  for (const auto& model : models()) any = any || model.state == "READY";
-  if (!any) return false;
-  for (const auto& service : loaded()) {
-    if (!service->ready()) return false;
+  std::vector<std::shared_ptr<Service>> serving;
+  {
+    const std::shared_lock lock(mutex_);
+    for (const auto& entry : entries_) {
+      if (entry->state == "READY") serving.push_back(entry->service);
+    }
   }
-  return true;
+  return !serving.empty() &&
+         std::all_of(serving.begin(), serving.end(), [](const auto& service) { return service->ready(); });
 }
 
 // Every loaded model runs on the same devices, so each is switched; the first one's answer speaks for all.

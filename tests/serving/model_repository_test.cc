@@ -157,6 +157,9 @@ TEST_F(ModelRepositoryTest, UnloadFinishesRequestsInFlightRefusesNewOnesAndLeave
   Done unloaded;
   repository.unload_model("b", unloaded.callback());
   EXPECT_EQ(state_of("b"), "UNLOADING");
+  ASSERT_TRUE(b.wait_for_drain());  // "b" is draining: its own ready() is false now
+  EXPECT_FALSE(b.ready());
+  EXPECT_TRUE(repository.ready());  // a model draining for its unload does not take the server out
   expect_refused("b", ErrorKind::Unavailable, "/v2/repository/models/b/load");
   EXPECT_THROW(repository.load_model("b", [](std::optional<Error>) {}), Error);  // Conflict while unloading
   Waiter other;
