@@ -193,19 +193,16 @@ grpc::Status GrpcInferenceService::check_access(grpc::CallbackServerContext* con
 
 grpc::Status GrpcInferenceService::check_model(const std::string& name, const std::string& version,
                                                ModelStatus& found) const {
-  std::string names;
-  for (auto& model : service_.models()) {
-    if (model.name == name) {
-      if (!version.empty() && version != kV2ModelVersion) {
-        return {grpc::StatusCode::NOT_FOUND, "model \"" + name + "\" has no version \"" + version +
-                                                 "\"; its versions are [\"" + std::string(kV2ModelVersion) + "\"]"};
-      }
-      found = std::move(model);
-      return grpc::Status::OK;
-    }
-    names += (names.empty() ? "\"" : ", \"") + model.name + "\"";
+  try {
+    found = find_model(service_, name);
+  } catch (const Error& e) {
+    return {grpc_code(e.kind()), e.what()};
   }
-  return {grpc::StatusCode::NOT_FOUND, "unknown model \"" + name + "\"; this server serves " + names};
+  if (!version.empty() && version != kV2ModelVersion) {
+    return {grpc::StatusCode::NOT_FOUND, "model \"" + name + "\" has no version \"" + version +
+                                             "\"; its versions are [\"" + std::string(kV2ModelVersion) + "\"]"};
+  }
+  return grpc::Status::OK;
 }
 
 grpc::ServerUnaryReactor* GrpcInferenceService::ServerLive(grpc::CallbackServerContext* context,

@@ -87,13 +87,12 @@ void infer(Service& service, const V2Model& model, std::size_t max_items, Exchan
 
 // The model a path names, or the protocol's 404 naming the models there are.
 std::optional<ModelStatus> find_model(Service& service, const std::string& name, Exchange& exchange) {
-  std::string names;
-  for (auto& model : service.models()) {
-    if (model.name == name) return model;
-    names += (names.empty() ? "\"" : ", \"") + model.name + "\"";
+  try {
+    return uninlu::find_model(service, name);
+  } catch (const Error& e) {
+    exchange.respond(v2_error(e.kind(), e.what()));
+    return std::nullopt;
   }
-  exchange.respond(v2_error(404, "unknown model \"" + name + "\"; this server serves " + names));
-  return std::nullopt;
 }
 
 HttpResponse v2_ok() { return json_response(200, Json::object()); }

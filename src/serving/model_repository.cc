@@ -91,9 +91,9 @@ ModelRepository::Entry& ModelRepository::entry(const std::string& name) {
   for (auto& entry : entries_) {
     if (entry->spec.name == name) return *entry;
   }
-  std::string names;
-  for (const auto& entry : entries_) names += (names.empty() ? "\"" : ", \"") + entry->spec.name + "\"";
-  fail(ErrorKind::NotFound, "unknown model \"" + name + "\"; this server serves " + names);
+  std::vector<std::string> served;
+  for (const auto& entry : entries_) served.push_back(entry->spec.name);
+  fail(ErrorKind::NotFound, unknown_model_message(name, served));
 }
 
 RequestId ModelRepository::predict(PredictRequest request, std::chrono::steady_clock::time_point deadline,

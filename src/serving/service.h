@@ -132,4 +132,9 @@ class Service {
   virtual void unload_model(const std::string& name, ModelCallback done);
 };
 
+// "unknown model "x"; this server serves "a", "b"": the NotFound message of every protocol.
+std::string unknown_model_message(const std::string& name, const std::vector<std::string>& served);
+// The model of `service` named `name`; Error(NotFound) with that message when it serves none.
+ModelStatus find_model(Service& service, const std::string& name);
+
 }  // namespace uninlu
