@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
 
@@ -40,10 +41,86 @@ bool same_key(const Value& a, const Value& b) {
   return false;
 }
 
+// The list, dict or tuple a value is (its identity), or nullptr.
+const void* container_of(const Value& value) {
+  if (const auto* l = std::get_if<std::shared_ptr<List>>(&value.v)) return l->get();
+  if (const auto* d = std::get_if<std::shared_ptr<Dict>>(&value.v)) return d->get();
+  if (const auto* t = std::get_if<std::shared_ptr<const Tuple>>(&value.v)) return t->get();
+  return nullptr;
+}
+
+std::vector<const Value*> items_of(const Value& value) {
+  std::vector<const Value*> out;
+  if (const auto* l = std::get_if<std::shared_ptr<List>>(&value.v)) {
+    for (const auto& item : (*l)->items) out.push_back(&item);
+  } else if (const auto* d = std::get_if<std::shared_ptr<Dict>>(&value.v)) {
+    for (const auto& [key, item] : (*d)->items) {
+      out.push_back(&key);
+      out.push_back(&item);
+    }
+  } else if (const auto* t = std::get_if<std::shared_ptr<const Tuple>>(&value.v)) {
+    for (const auto& item : (*t)->items) out.push_back(&item);
+  }
+  return out;
+}
+
+// True when a value in `roots` reaches itself through items (iterative: a hostile pickle nests deeply).
+bool has_cycle(const std::vector<Value>& roots) {
+  std::unordered_map<const void*, bool> finished;  // false: on the current path
+  struct Frame {
+    const void* id;
+    std::vector<const Value*> items;
+    std::size_t next = 0;
+  };
+  std::vector<Frame> path;
+  const auto enter = [&](const Value& value) {  // true: `value` is on the current path
+    const void* id = container_of(value);
+    if (id == nullptr) return false;
+    const auto [it, fresh] = finished.try_emplace(id, false);
+    if (!fresh) return !it->second;
+    path.push_back(Frame{id, items_of(value)});
+    return false;
+  };
+  for (const Value& root : roots) {
+    if (enter(root)) return true;
+    while (!path.empty()) {
+      Frame& frame = path.back();
+      if (frame.next == frame.items.size()) {
+        finished[frame.id] = true;
+        path.pop_back();
+        continue;
+      }
+      if (enter(*frame.items[frame.next++])) return true;
+    }
+  }
+  return false;
+}
+
 class Machine {
  public:
   Machine(std::string_view bytes, const Hooks& hooks) : in_(bytes), hooks_(hooks) {}
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+  // Values share ownership, so a list or dict that holds itself (APPEND or SETITEM of a memo entry that
+  // contains it) would never be freed: unless the pickle finished without such a cycle, every container
+  // that was given items is emptied, which frees them all.
+  ~Machine() {
+    if (finished_) return;
+    for (Value& container : filled_) {
+      if (auto* list = std::get_if<std::shared_ptr<List>>(&container.v)) (*list)->items.clear();
+      if (auto* dict = std::get_if<std::shared_ptr<Dict>>(&container.v)) (*dict)->items.clear();
+    }
+  }
 
+  // The pickle's value; an error for a container that contains itself (a state dict never does).
+  Value run_to_stop() {
+    Value result = run();  // op_pos_ is STOP's
+    if (has_cycle(filled_)) fail_here("the pickle builds a list or dict that contains itself");
+    finished_ = true;
+    return result;
+  }
+
+ private:
   Value run() {
     for (;;) {
       op_pos_ = pos_;
@@ -154,9 +231,6 @@ class Machine {
     }
   }
 
-  std::size_t op_pos() const noexcept { return op_pos_; }
-
- private:
   [[noreturn]] void fail_here(const std::string& detail) const {
     fail(ErrorKind::ModelLoad, detail + " at byte " + std::to_string(op_pos_));
   }
@@ -245,13 +319,19 @@ class Machine {
     Value& target = top_ref();
     if (!target.is<std::shared_ptr<List>>())
       fail_here(std::string(op) + " on an object of type " + target.type_name() + ", not a list");
+    note_filled(target);
     return *target.as<std::shared_ptr<List>>();
   }
   Dict& dict_at_top(const char* op) {
     Value& target = top_ref();
     if (!target.is<std::shared_ptr<Dict>>())
       fail_here(std::string(op) + " on an object of type " + target.type_name() + ", not a dict");
+    note_filled(target);
     return *target.as<std::shared_ptr<Dict>>();
+  }
+  // Only a container that is given items can close a cycle (a tuple is made of values that exist).
+  void note_filled(const Value& container) {
+    if (filled_ids_.insert(container_of(container)).second) filled_.push_back(container);
   }
   static void set_item(Dict& dict, Value key, Value value) {
     for (auto& [existing, old] : dict.items) {
@@ -289,6 +369,9 @@ class Machine {
   std::vector<Value> stack_;
   std::vector<std::size_t> marks_;
   std::unordered_map<std::uint32_t, Value> memo_;
+  std::vector<Value> filled_;  // every list and dict given items, kept alive (so their addresses stay unique)
+  std::unordered_set<const void*> filled_ids_;
+  bool finished_ = false;
 };
 
 }  // namespace
@@ -327,7 +410,7 @@ std::string Value::type_name() const {
 Value unpickle(std::string_view bytes, const std::string& source, const Hooks& hooks) {
   Machine machine(bytes, hooks);
   try {
-    return machine.run();
+    return machine.run_to_stop();
   } catch (const Error& e) {
     fail(ErrorKind::ModelLoad, source + ": " + e.what());
   }
