@@ -22,6 +22,40 @@ TYPE_PROMPTS = {
 }
 TYPES = list(TYPE_PROMPTS)
 
+# The names people type for each type. The bundled model is trained on TRAINED_NAMES (the canonical
+# prompt first, then its alternatives, one sampled per (text, type) pair); HELD_OUT_NAMES are never
+# trained on and measure whether the model generalises to a synonym it has not seen.
+TRAINED_NAMES = {
+    "address": ["地址", "地理位置", "地点"],
+    "book": ["书名", "书籍", "图书"],
+    "company": ["公司", "企业", "公司名称"],
+    "game": ["游戏", "游戏名称", "电子游戏"],
+    "government": ["政府", "政府机构", "政府部门"],
+    "movie": ["电影", "影视作品", "影片"],
+    "name": ["姓名", "人物", "人名"],
+    "organization": ["组织机构", "机构", "组织"],
+    "position": ["职位", "职务", "头衔"],
+    "scene": ["景点", "风景名胜", "景区"],
+}
+HELD_OUT_NAMES = {
+    "address": "位置", "book": "书", "company": "公司名", "game": "游戏名", "government": "政府机关",
+    "movie": "影视", "name": "人", "organization": "团体", "position": "职称", "scene": "旅游景点",
+}
+
+
+def name_sets():
+    """{set name: {type: prompt}}: the canonical prompts, each column of alternatives, the held-out names."""
+    sets = {"canonical": dict(TYPE_PROMPTS)}
+    for k in range(1, len(TRAINED_NAMES["address"])):
+        sets[f"alternative {k}"] = {t: names[k] for t, names in TRAINED_NAMES.items()}
+    sets["held out"] = dict(HELD_OUT_NAMES)
+    return sets
+
+
+def types_spec(prompts):
+    """{type: prompt} -> 'type=prompt,...' (the --types argument of uninlu eval and reference_eval.py)."""
+    return ",".join(f"{t}={p}" for t, p in prompts.items())
+
 
 def parse_types(spec):
     """'address=地址,book=书名,...' -> ordered {type: prompt}; None -> TYPE_PROMPTS."""

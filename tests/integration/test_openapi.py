@@ -7,7 +7,8 @@
     against the documented schema (python3-jsonschema, JSON Schema 2020-12 as OpenAPI 3.1 uses), and
     the example's value itself, apart from request_id and timing;
   - every documented GET without examples answers 200 with a body valid against its schema.
-The examples are answers of the bundled model (models/uninlu-cluener), which this test serves.
+The examples are answers of the bundled model (models/uninlu-cluener), which this test serves; when the
+model changes, tools/refresh_openapi_examples.py rewrites them.
   python3 tests/integration/test_openapi.py --binary build/src/cli/uninlu [-v]
 """
 import argparse
@@ -43,6 +44,35 @@ def concrete_path(template, parameters):
     return re.sub(r"\{([^}]+)\}", lambda m: str(values.get(m.group(1))), template)
 
 
+def operations(doc):
+    """(path template, METHOD, operation, parameters) of every GET and POST of the document."""
+    for template, item in doc["paths"].items():
+        shared = item.get("parameters", [])
+        for method in ("get", "post"):
+            if method in item:
+                op = item[method]
+                yield template, method.upper(), op, shared + op.get("parameters", [])
+
+
+class Example:
+    """A response example and the request that replays it: the request body example of the same name,
+    the path with the parameters' examples (or the example's x-path)."""
+    def __init__(self, template, method, status, content, name, example, path, body):
+        self.template, self.method, self.status, self.content = template, method, status, content
+        self.name, self.example, self.path, self.body = name, example, path, body
+
+
+def examples(doc):
+    for template, method, op, parameters in operations(doc):
+        request_examples = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+        for status, response in op["responses"].items():
+            for content in response.get("content", {}).values():
+                for name, example in content.get("examples", {}).items():
+                    path = example.get("x-path") or concrete_path(template, parameters)
+                    body = request_examples[name]["value"] if name in request_examples else None
+                    yield Example(template, method, int(status), content, name, example, path, body)
+
+
 class OpenApiTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -62,12 +92,7 @@ class OpenApiTest(unittest.TestCase):
         self.assertEqual(errors, [], f"{where}: the answer does not match the documented schema")
 
     def operations(self):
-        for template, item in self.doc["paths"].items():
-            shared = item.get("parameters", [])
-            for method in ("get", "post"):
-                if method in item:
-                    op = item[method]
-                    yield template, method.upper(), op, shared + op.get("parameters", [])
+        return operations(self.doc)
 
     def test_served_document_is_the_source_file(self):
         r = self.server.get("/openapi.json")
@@ -110,22 +135,16 @@ class OpenApiTest(unittest.TestCase):
 
     def test_examples_replay(self):
         replayed = 0
-        for template, method, op, parameters in self.operations():
-            request_examples = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
-            for status, response in op["responses"].items():
-                for media, content in response.get("content", {}).items():
-                    for name, example in content.get("examples", {}).items():
-                        path = example.get("x-path") or concrete_path(template, parameters)
-                        body = request_examples[name]["value"] if name in request_examples else None
-                        where = f"{method} {path} example {name!r}"
-                        with self.subTest(where):
-                            r = self.server.request(method, path, body)
-                            self.assertEqual(r.status, int(status), f"{where}: {r.body[:300]}")
-                            answer = r.json()
-                            self.assert_valid(answer, content["schema"], where)
-                            self.assert_valid(example["value"], content["schema"], f"{where} (the example itself)")
-                            self.assertEqual(without_volatile(answer), without_volatile(example["value"]), where)
-                        replayed += 1
+        for ex in examples(self.doc):
+            where = f"{ex.method} {ex.path} example {ex.name!r}"
+            with self.subTest(where):
+                r = self.server.request(ex.method, ex.path, ex.body)
+                self.assertEqual(r.status, ex.status, f"{where}: {r.body[:300]}")
+                answer = r.json()
+                self.assert_valid(answer, ex.content["schema"], where)
+                self.assert_valid(ex.example["value"], ex.content["schema"], f"{where} (the example itself)")
+                self.assertEqual(without_volatile(answer), without_volatile(ex.example["value"]), where)
+            replayed += 1
         self.assertGreaterEqual(replayed, 15, "fewer examples than expected were found")
         print(f"\n{replayed} examples replayed", file=sys.stderr)
 
