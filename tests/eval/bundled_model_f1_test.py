@@ -26,7 +26,7 @@ DEV = os.path.join(REPO, "data", "cluener", "dev.json")
 TEXTS = 300
 MARGIN = 0.015
 # Micro-F1 on the first 300 dev texts, from the model card ("A check that it stays this good").
-FLOORS = {"canonical": 0.5708, "alternative 1": 0.5710}
+FLOORS = {"canonical": 0.6340, "alternative 1": 0.6324}
 
 
 def micro_f1(binary, prompts):
