@@ -349,6 +349,7 @@ def main(argv=None):
         if rep["f1"] > best["f1"]:
             best.update(f1=rep["f1"], step=step)
             torch.save(model.state_dict(), best_path)
+            save_state()  # so that a resumed run knows best.pt's figure
         log(f"holdout F1 {rep['f1']:.4f} (P {rep['precision']:.4f} R {rep['recall']:.4f}); "
             f"best {best['f1']:.4f} at step {best['step']}")
 
