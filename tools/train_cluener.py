@@ -278,9 +278,10 @@ def main(argv=None):
     train = encode_examples(tok, train_records, types, args.max_tokens, stats)
     order = list(range(len(train)))
     random.Random(args.seed).shuffle(order)
+    kept = sorted(order[args.holdout:])
     holdout = [train[i] for i in sorted(order[:args.holdout])]
-    train = [train[i] for i in sorted(order[args.holdout:])]
-    train_records = [train_records[i] for i in sorted(order[args.holdout:])]
+    train = [train[i] for i in kept]
+    train_records = [train_records[i] for i in kept]
     pool = mention_pool(train_records)  # the held-out texts' mentions stay unseen
     dev_stats = {}
     dev = encode_examples(tok, read_jsonl(args.dev), types, 512, dev_stats)
@@ -343,15 +344,15 @@ def main(argv=None):
 
     def check_holdout():
         """F1 on the held-out train texts (canonical prompts, threshold 0: the loss's boundary); keeps the
-        best step's weights in best.pt."""
+        best step's weights in best.pt. True when this step is the new best."""
         rep = evaluate(model, holdout, TYPE_PROMPTS, hints, thresholds=(0.0,), batch=HOLDOUT_EVAL_BATCH,
                        bf16=args.bf16)[0.0]["micro"]
         if rep["f1"] > best["f1"]:
             best.update(f1=rep["f1"], step=step)
             torch.save(model.state_dict(), best_path)
-            save_state()  # so that a resumed run knows best.pt's figure
         log(f"holdout F1 {rep['f1']:.4f} (P {rep['precision']:.4f} R {rep['recall']:.4f}); "
             f"best {best['f1']:.4f} at step {best['step']}")
+        return best["step"] == step
 
     model.train()
     lengths = [len(e.ids) for e in train]
@@ -376,7 +377,7 @@ def main(argv=None):
             pls = [pair_lists_all[i] for i in batches[bi]]
             text_ids, text_mask, pair_text, hint_ids, hint_mask, head_y, tail_y, _ = make_batch(exs, pls, hints)
             if args.mask_prob > 0:  # [CLS]/[SEP]/padding stay
-                body = (text_mask == 1) & (text_ids != tok.cls_id) & (text_ids != tok.vocab["[SEP]"])
+                body = (text_mask == 1) & (text_ids != tok.cls_id) & (text_ids != tok.sep_id)
                 text_ids = text_ids.masked_fill(body & (torch.rand(text_ids.shape) < args.mask_prob), tok.vocab["[MASK]"])
             for g in opt.param_groups:
                 g["lr"] = lr_at(step, total, warmup, args.lr)
@@ -395,10 +396,11 @@ def main(argv=None):
                 log(f"step {step}/{total} epoch {step / steps_per_epoch:.2f} loss {loss_acc / n_acc:.4f} "
                     f"lr {opt.param_groups[0]['lr']:.2e} {(time.time() - t_log) / n_acc:.2f}s/step elapsed {el / 60:.1f}min")
                 loss_acc, n_acc, t_log = 0.0, 0, time.time()
+            new_best = False
             if step % args.eval_every == 0 or step == total:
-                check_holdout()
+                new_best = check_holdout()
                 t_log = time.time()
-            if step % args.save_every == 0:
+            if step % args.save_every == 0 or new_best:  # a new best at once: a resumed run knows best.pt's figure
                 save_state()
     save_state()
     train_min = (elapsed_before + time.time() - t_start) / 60

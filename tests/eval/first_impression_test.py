@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The three requests a new user meets first, asked of the bundled model (models/uninlu-cluener) through
 `uninlu predict`: the README's curl example (read from README.md), the original app's load-test request
-and the web page's NER preset (read from web/presets.js), so none of them can drift from where it lives.
+(tests/integration/test_http.REFERENCE) and the web page's NER preset (read from web/presets.js), so none
+of them can drift from where it lives.
 
 RIGHT holds each request's right answer, worked out by hand from CLUENER2020's annotation guide, not
 from any model; ACCEPTABLE holds spans that are not wrong either (国家发改委 is a government body, which
@@ -21,8 +22,10 @@ import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from test_http import REFERENCE as LOAD_TEST  # noqa: E402
+
 MODEL = os.path.join(REPO, "models", "uninlu-cluener")
-LOAD_TEST = {"text": "华为在东莞松山湖建设了研发基地", "schema": {"公司": None, "地理位置": None}}
 
 # (type, span, begin, end): offsets in code points, end exclusive, as the pipeline answers.
 RIGHT = {
@@ -74,7 +77,8 @@ def main():
     ap.add_argument("--binary", required=True, help="the uninlu binary")
     ap.add_argument("--model", default=MODEL, help="another model directory (a candidate; FOUND is the bundled one's)")
     args = ap.parse_args()
-    requests = {"readme": readme_request(), "load test": LOAD_TEST, "web ner": web_ner_request()}
+    load_test = {"text": LOAD_TEST["text"], "schema": json.loads(LOAD_TEST["schema"])}
+    requests = {"readme": readme_request(), "load test": load_test, "web ner": web_ner_request()}
     failed = []
     for name, request in requests.items():
         got = answer(args.binary, args.model, request)
